@@ -1,0 +1,52 @@
+"""fiscal_entities: resolve the span groups into ``doc.ents`` by an explicit policy.
+
+Policy: groups are taken in priority order (``layout`` before ``rules`` before ``model``);
+within a group longer spans first; a span overlapping one already taken is dropped. Model
+spans count only for the labels listed in ``model_labels`` and only above ``min_model_score``.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.extensions import copy_span_attrs
+
+
+class EntityResolver:
+    def __init__(self, priority: list[str], model_labels: list[str], min_model_score: float):
+        self.priority = list(priority)
+        self.model_labels = set(model_labels)
+        self.min_model_score = min_model_score
+
+    def candidates(self, doc: Doc) -> list[Span]:
+        out: list[Span] = []
+        for rank, group in enumerate(self.priority):
+            spans = list(doc.spans[group]) if group in doc.spans else []
+            if group == "model":
+                spans = [s for s in spans if s.label_ in self.model_labels and s._.score >= self.min_model_score]
+            spans.sort(key=lambda s: (-(s.end_char - s.start_char), s.start_char))
+            out.extend(spans)
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        taken = bytearray(len(doc))
+        chosen: list[Span] = []
+        for span in self.candidates(doc):
+            if any(taken[span.start:span.end]):
+                continue
+            taken[span.start:span.end] = b"\x01" * (span.end - span.start)
+            ent = Span(doc, span.start, span.end, label=span.label_)
+            chosen.append(copy_span_attrs(span, ent))
+        chosen.sort(key=lambda s: s.start)
+        doc.ents = chosen
+        # doc.ents makes new Span objects; underscore data is keyed by offsets and label, so it survives.
+        return doc
+
+
+@Language.factory(
+    "fiscal_entities",
+    default_config={"priority": ["layout", "rules", "model"], "model_labels": ["SUBJECT"], "min_model_score": 0.5},
+)
+def make_entities(nlp: Language, name: str, priority: list[str], model_labels: list[str], min_model_score: float) -> EntityResolver:
+    return EntityResolver(priority, model_labels, min_model_score)
