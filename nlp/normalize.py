@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,13 @@ class NormalizedText:
             pos = self.starts[start] if start < len(self.starts) else len(self.original)
             return pos, pos
         return self.starts[start], self.ends[end - 1]
+
+    def from_original(self, start: int, end: int) -> tuple[int, int]:
+        """The normalised span covering exactly the characters that came from ``original[start:end]``
+        (used to align gold spans, given in original offsets, with tokens)."""
+        a = bisect_left(self.starts, start)
+        b = bisect_right(self.ends, end, lo=a)
+        return a, max(a, b)
 
     def surface(self, start: int, end: int) -> str:
         """The original text behind a normalised span: what a client sees as ``entity.text``."""

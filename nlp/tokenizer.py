@@ -11,7 +11,10 @@ spacy-pkuseg model trained on the corpus; see docs/tokenizer.md for the measurem
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Optional
@@ -25,85 +28,174 @@ from nlp.normalize import normalize
 
 DATA_DIR = Path(__file__).parent / "data"
 USER_DICT = DATA_DIR / "fiscal_dict.txt"
+SEGMENTERS = ("jieba", "pkuseg", "char")
 
 _HAN_NUM = "零〇一二两三四五六七八九十百千万亿"
+_COUNT_UNITS = "人次|人|个|次|辆|张|台|家|件|份|场|条|户|例|项|所|天"
 # Atoms that must stay whole tokens. Each alternative opens with a look-behind that fails
-# at once inside a run of its own first class, so finditer stays linear.
+# at once inside a run of its own first class, so finditer stays linear. A number may follow
+# a comma (NFKC turns "，" into ","), so only a preceding digit blocks it; a thousands group
+# is exactly three digits (",\d{3}" must not eat the head of "2020,2021"); a sign needs
+# a value start before it (the "-" of a range "95%-85%" is not a sign).
 PROTECTED = re.compile(
-    r"(?<![\d.,])[-+]?\d++(?:,\d{3})*+(?:\.\d++)?+"  # 428.59, 1,100.9, -3480.83, 2101501
-    rf"|(?<![{_HAN_NUM}])[{_HAN_NUM}]++(?=[几余多]?(?:万|亿|千)?元|[几余多]?万人)"  # 一百二十(万元)
+    # a sign only where a value starts (not the dash of a range such as 95%-85%)
+    r"(?<!\d)(?:(?<![^\s(\[:=,;])[-+])?+\d++(?:,\d{3}(?!\d))*+(?:\.\d++)?+"  # 428.59, 1,100.9, -3480.83, 2101501
+    rf"|(?<![{_HAN_NUM}])(?![万亿千]++元)[{_HAN_NUM}]++(?=[几余多]?(?:万|亿|千)?元|[几余多]?万人)"  # 一百二十(万元), not 单位:万元
+    rf"|(?<!百分)百分之[{_HAN_NUM}点]{{1,12}}+"  # 百分之五
     r"|万元|亿元|千元|万人|人次|元|%|‰"
+    rf"|(?<=\d)(?:年度|年|月|日|{_COUNT_UNITS})"  # 2021年, 13人: a unit only right after a number
     r"|增加\(减少\)|增长\(下降\)|增\(减\)|增加|减少|增长|下降|上升|降低|持平|减"
     r"|[≥≤=<>]"
 )
 
-_WS = re.compile(r"\s+")
+# jieba logs "Building prefix dict…" to stderr through its own logger; we are a library.
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+def jieba_cache_dir() -> Path:
+    """A private directory for jieba's prefix-dictionary cache (``$FISCAL_JIEBA_CACHE`` or a
+    per-user directory under the system temp dir). jieba unmarshals that cache, so it must
+    not live where another user could plant one: the directory is created 0700 and must be ours."""
+    env = os.environ.get("FISCAL_JIEBA_CACHE")
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    path = Path(env) if env else Path(tempfile.gettempdir()) / f"fiscal-extract-jieba-{uid}"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if hasattr(os, "getuid") and path.stat().st_uid != uid:
+        raise PermissionError(f"jieba cache directory {path} belongs to another user")
+    return path
 
 
 @lru_cache(maxsize=None)
 def _jieba(user_dict: str | None):
     import jieba
 
+    logging.getLogger("jieba").setLevel(logging.WARNING)
     tok = jieba.Tokenizer()
+    tok.tmp_dir = str(jieba_cache_dir())
     tok.initialize()
     if user_dict and Path(user_dict).exists():
         tok.load_userdict(user_dict)
     return tok
 
 
+def dictionary_words(user_dict: str | None) -> list[str]:
+    """The words of a jieba user dictionary (``word [freq] [tag]`` lines)."""
+    if not user_dict or not Path(user_dict).exists():
+        return []
+    words = []
+    for line in Path(user_dict).read_text(encoding="utf-8").splitlines():
+        fields = line.split()
+        if fields:
+            words.append(fields[0])
+    return words
+
+
 @lru_cache(maxsize=None)
 def _pkuseg(model_dir: str, user_dict: str | None):
     import spacy_pkuseg
 
-    return spacy_pkuseg.pkuseg(model_name=model_dir, user_dict=user_dict or "default")
+    if not (Path(model_dir) / "features.msgpack").exists():
+        # spacy_pkuseg would treat an unknown name as a pretrained model and try to download it
+        raise FileNotFoundError(f"no spacy-pkuseg model in {model_dir!r} (build it: python -m nlp.segmentation.train_pkuseg)")
+    # pkuseg's own dictionary format is one word a line; hand it our words as a list
+    return spacy_pkuseg.pkuseg(model_name=str(model_dir), user_dict=dictionary_words(user_dict) or None)
 
 
-def make_segmenter(name: str, user_dict: str | None = None, pkuseg_model: str | None = None) -> Callable[[str], list[str]]:
-    """A function cutting a run of non-protected text into words."""
+class MemoSegmenter:
+    """A segmenter (run of text → word lengths) that remembers its answers. Fiscal documents
+    repeat their phrases and table labels, and a run always segments the same way. The memo
+    is bounded: it is emptied when full."""
+
+    def __init__(self, cut: Callable[[str], tuple[int, ...]], maxsize: int = 1 << 16):
+        self._cut = cut
+        self._memo: dict[str, tuple[int, ...]] = {}
+        self.maxsize = maxsize
+
+    def __call__(self, run: str) -> tuple[int, ...]:
+        got = self._memo.get(run)
+        if got is None:
+            got = self._cut(run)
+            if len(self._memo) >= self.maxsize:
+                self._memo.clear()
+            self._memo[run] = got
+        return got
+
+    def cache_clear(self) -> None:
+        self._memo.clear()
+        inner = getattr(self._cut, "cache_clear", None)
+        if inner:
+            inner()
+
+
+def _checked(words: list[str], run: str) -> tuple[int, ...]:
+    if "".join(words) != run:  # a segmenter that changed the text: keep the run whole
+        return (len(run),)
+    return tuple(len(w) for w in words if w)
+
+
+# jieba.cut splits its input into blocks of this class (each cut by the DAG + HMM) and
+# single other characters; we do the same split ourselves, once, and memoise the blocks.
+_JIEBA_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]++)|[^\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]", re.S)
+
+
+def _jieba_lengths(user_dict: str | None) -> Callable[[str], tuple[int, ...]]:
+    tok = _jieba(user_dict)
+    cut_block = getattr(tok, "_Tokenizer__cut_DAG", None)  # what tok.cut(s, HMM=True) runs per block
+    if cut_block is None:  # another jieba version: the public API, unmemoised per block
+        return lambda run: _checked(tok.lcut(run, HMM=True), run)
+    blocks = MemoSegmenter(lambda blk: _checked(list(cut_block(blk)), blk))
+
+    def lengths(run: str) -> tuple[int, ...]:
+        out: list[int] = []
+        for m in _JIEBA_BLOCK.finditer(run):
+            if m.group(1) is None:
+                out.append(1)
+            else:
+                out.extend(blocks(m.group(1)))
+        return tuple(out)
+
+    lengths.cache_clear = blocks.cache_clear  # type: ignore[attr-defined]
+    return lengths
+
+
+def make_segmenter(name: str, user_dict: str | None = None, pkuseg_model: str | None = None) -> Callable[[str], tuple[int, ...]]:
+    """A function cutting a run of non-protected, non-space text into words, returned as
+    word lengths (memoised, see :class:`MemoSegmenter`)."""
     if name == "jieba":
-        tok = _jieba(user_dict)
-        return lambda s: [w for w in tok.cut(s, HMM=True)]
+        return MemoSegmenter(_jieba_lengths(user_dict))
     if name == "pkuseg":
         if not pkuseg_model:
             raise ValueError("segmenter 'pkuseg' needs pkuseg_model (a directory shipped in models/)")
         seg = _pkuseg(str(pkuseg_model), user_dict)
-        return seg.cut
+        return MemoSegmenter(lambda run: _checked(seg.cut(run), run))
     if name == "char":
-        return list
-    raise ValueError(f"unknown segmenter {name!r}: expected jieba, pkuseg or char")
+        return lambda run: (1,) * len(run)
+    raise ValueError(f"unknown segmenter {name!r}: expected one of {', '.join(SEGMENTERS)}")
 
 
-def iter_pieces(text: str, segment: Callable[[str], list[str]]) -> Iterator[tuple[int, int]]:
+_NON_SPACE = re.compile(r"\S++")  # finditer resumes after a whole run: linear
+
+
+def iter_pieces(text: str, segment: Callable[[str], tuple[int, ...]]) -> Iterator[tuple[int, int]]:
     """Non-whitespace token spans of ``text``: protected atoms whole, the rest segmented."""
     pos = 0
     for m in PROTECTED.finditer(text):
-        if m.start() > pos:
-            yield from _segment_run(text, pos, m.start(), segment)
-        yield m.start(), m.end()
+        start = m.start()
+        if start > pos:
+            yield from _gap_words(text, pos, start, segment)
         pos = m.end()
+        yield start, pos
     if pos < len(text):
-        yield from _segment_run(text, pos, len(text), segment)
+        yield from _gap_words(text, pos, len(text), segment)
 
 
-def _segment_run(text: str, a: int, b: int, segment: Callable[[str], list[str]]) -> Iterator[tuple[int, int]]:
-    pos = a
-    for ws in _WS.finditer(text, a, b):
-        if ws.start() > pos:
-            yield from _words(text, pos, ws.start(), segment)
-        pos = ws.end()
-    if pos < b:
-        yield from _words(text, pos, b, segment)
-
-
-def _words(text: str, a: int, b: int, segment: Callable[[str], list[str]]) -> Iterator[tuple[int, int]]:
-    pos = a
-    for w in segment(text[a:b]):
-        if not w:
-            continue
-        yield pos, pos + len(w)
-        pos += len(w)
-    if pos != b:  # a segmenter that lost characters: fall back to one token for the rest
-        yield pos, b
+def _gap_words(text: str, a: int, b: int, segment: Callable[[str], tuple[int, ...]]) -> Iterator[tuple[int, int]]:
+    """Words of the text between two protected atoms: each whitespace-free run, segmented."""
+    for m in _NON_SPACE.finditer(text, a, b):
+        pos = m.start()
+        for n in segment(m.group()):
+            yield pos, pos + n
+            pos += n
 
 
 def doc_from_pieces(vocab: Vocab, text: str, pieces: list[tuple[int, int]]) -> Doc:

@@ -1,17 +1,30 @@
-"""fiscal_checks: arithmetic checks over the facts, in ``doc._.checks``."""
+"""fiscal_checks: arithmetic checks over the facts, in ``doc._.checks``; the facts a failed
+check involves get the flag ``inconsistent``. See ``nlp/checks.py`` for the checks and the
+rounding tolerances."""
 
 from __future__ import annotations
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.checks import check_facts, mark_inconsistent, table_links
+from nlp.components.facts import FACT_LINKS
+
 
 class ArithmeticChecker:
+    def __init__(self, flag_facts: bool = True):
+        self.flag_facts = flag_facts
+
     def __call__(self, doc: Doc) -> Doc:
-        doc._.checks = []
+        facts = list(doc._.facts or [])
+        links = list(doc.user_data.get(FACT_LINKS, [])) + table_links(facts, doc.text)
+        checks = check_facts(facts, links, doc.text)
+        if self.flag_facts:
+            doc._.facts = mark_inconsistent(facts, checks)
+        doc._.checks = checks
         return doc
 
 
-@Language.factory("fiscal_checks")
-def make_checks(nlp: Language, name: str) -> ArithmeticChecker:
-    return ArithmeticChecker()
+@Language.factory("fiscal_checks", default_config={"flag_facts": True})
+def make_checks(nlp: Language, name: str, flag_facts: bool) -> ArithmeticChecker:
+    return ArithmeticChecker(flag_facts=flag_facts)

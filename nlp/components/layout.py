@@ -1,7 +1,9 @@
 """fiscal_layout: document period and table structure (title, unit line, header, rows, cells).
 
-Writes ``doc._.period``, ``doc._.tables`` and the entities that table structure makes
-certain (bare amounts under a declared unit, codes, row subjects) to ``doc.spans["layout"]``.
+Writes ``doc._.period``, ``doc._.tables`` (``nlp.layout.Table``) and the entities that
+table structure makes certain (bare amounts under a declared unit, codes, row subjects,
+target values with a unit cell) to ``doc.spans["layout"]``. The parsing itself is the
+pure ``nlp.layout`` module; this component only maps its offsets to spans.
 """
 
 from __future__ import annotations
@@ -9,11 +11,27 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.codes import CodeTable
+from nlp.extensions import make_span
+from nlp.layout import document_evidence, layout_entities, parse_tables
+
 
 class LayoutAnalyzer:
+    def __init__(self, codes: CodeTable | None = None):
+        self.codes = codes or CodeTable.load()
+
     def __call__(self, doc: Doc) -> Doc:
-        doc._.tables = []
-        doc.spans["layout"] = []
+        text = doc.text
+        period, basis = document_evidence(text)
+        doc._.period = period
+        tables = parse_tables(text, period, basis, self.codes)
+        doc._.tables = tables
+        spans = []
+        for e in layout_entities(tables):
+            span = make_span(doc, e.start, e.end, e.label, value=e.value, unit=e.unit, source="rule", score=1.0)
+            if span is not None:  # offsets inside a token: left to the rules
+                spans.append(span)
+        doc.spans["layout"] = spans
         return doc
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: reported numbers, never timed tests. ``python -m bench`` runs them all."""

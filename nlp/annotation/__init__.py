@@ -1,0 +1,1 @@
+"""Gold annotations: record files, validation, statistics, folds, pre-annotation and review."""

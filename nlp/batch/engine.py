@@ -1,0 +1,581 @@
+"""The re-tagging job: plan → chunks through a ``concurrent.futures`` executor → part files → merge.
+
+One code path for every scale: the driver submits chunks to a ``concurrent.futures.Executor``
+— a ``ProcessPoolExecutor`` for ``--workers N`` or the ``dask.distributed`` client's executor
+for ``--scheduler`` — and keeps a bounded window of chunks in flight. Workers get texts in the
+task (no shared file system needed) and return records; only the driver writes files.
+
+Durability: each finished chunk is written to ``.retag/parts/NNNNNN.jsonl`` by a temporary
+file + ``os.replace``, so a part exists completely or not at all. A killed job re-plans (the
+plan is a pure function of the inputs) and submits only the chunks without a part. When all
+parts exist they are merged, in plan order, into one output per input (again temp + rename),
+then ``errors.jsonl`` and finally ``manifest.json`` with ``status: complete``. Every document
+belongs to exactly one chunk and every chunk to exactly one part, so the output holds every
+document exactly once however often the job was interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, TextIO
+
+from nlp.batch.inputs import Plan, discover, load_chunk, plan
+
+FORMAT_VERSION = 1
+STATE_DIR = ".retag"
+MANIFEST = "manifest.json"
+ERRORS = "errors.jsonl"
+TMP_PREFIX = ".retag-tmp-"
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK  # mkstemp creates 0600; outputs get the usual permissions
+
+
+class JobError(RuntimeError):
+    """The job cannot run or cannot go on (bad options, a busy or foreign output directory, a dead worker)."""
+
+
+# --------------------------------------------------------------------------- the extractor in workers
+
+
+@dataclass(frozen=True)
+class ExtractorSpec:
+    """How a worker builds its extractor: ``factory(model)``; the default factory is
+    ``nlp.Extractor.load``. Plain strings, so it pickles to any process or cluster node."""
+
+    model: Optional[str] = None
+    factory: Optional[str] = None  # "package.module:callable"
+
+    def build(self) -> Any:
+        if self.factory:
+            module, _, attr = self.factory.partition(":")
+            if not module or not attr:
+                raise JobError(f"--extractor-factory {self.factory!r}: expected 'module:callable'")
+            fn = getattr(importlib.import_module(module), attr)
+            return fn(self.model)
+        from nlp import Extractor
+
+        return Extractor.load(self.model)
+
+
+_EXTRACTORS: dict[ExtractorSpec, Any] = {}
+
+
+def get_extractor(spec: ExtractorSpec) -> Any:
+    """The extractor of this process, loaded once (the per-process cache every worker uses)."""
+    ex = _EXTRACTORS.get(spec)
+    if ex is None:
+        ex = _EXTRACTORS[spec] = spec.build()
+    return ex
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    # A driver killed with SIGKILL cannot shut its pool down; workers leave on their own.
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_pool_worker(spec: ExtractorSpec, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    get_extractor(spec)
+
+
+def _error_record(item: dict[str, Any], exc: BaseException) -> dict[str, Any]:
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else None
+    return {k: item[k] for k in ("doc_id", "input", "line")} | {
+        "error": {"type": type(exc).__name__, "message": str(exc)[:2000], "where": where}
+    }
+
+
+def process_chunk(spec: ExtractorSpec, index: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Runs in a worker: contract results (or errors) for one chunk, in input order."""
+    from nlp.contract import Result
+
+    started = time.perf_counter()
+    ex = get_extractor(spec)
+    todo = [it for it in items if "text" in it]
+    results: dict[int, dict[str, Any]] = {}
+    try:  # the fast path: one nlp.pipe over the chunk
+        for it, res in zip(todo, ex.pipe([(it["text"], it["doc_id"]) for it in todo])):
+            results[id(it)] = res
+    except Exception:  # one bad document must not cost the others: redo them one by one
+        results = {}
+    records: list[dict[str, Any]] = []
+    for it in items:
+        base = {k: it[k] for k in ("doc_id", "input", "line")}
+        if "error" in it:
+            records.append(base | {"error": it["error"]})
+            continue
+        try:
+            res = results.get(id(it))
+            if res is None:
+                res = ex.extract(it["text"], it["doc_id"])
+            Result.model_validate(res)  # the output speaks the contract or is reported as an error
+            records.append(base | {"result": res})
+        except Exception as e:  # noqa: BLE001 - any failure of one document is recorded, the job goes on
+            records.append(_error_record(it, e))
+    return {"chunk": index, "records": records, "seconds": time.perf_counter() - started, "pid": os.getpid()}
+
+
+# --------------------------------------------------------------------------- executors
+
+
+@contextlib.contextmanager
+def open_executor(spec: ExtractorSpec, workers: int, scheduler: Optional[str]) -> Iterator[tuple[Executor, int]]:
+    """A ``concurrent.futures.Executor`` and how many tasks it runs at once.
+
+    ``scheduler=None``: a local process pool (fork: workers share the driver's loaded model
+    copy-on-write; the initializer loads it where it is not there). ``"local"``: a
+    ``distributed.LocalCluster`` of ``workers`` single-threaded processes. ``"tcp://…"``: an
+    existing Dask cluster; its workers must have this package installed."""
+    if scheduler is None:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_pool_worker, initargs=(spec, os.getpid())) as pool:
+            try:
+                yield pool, workers
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as e:  # pragma: no cover - dask is a dependency
+        raise JobError(f"--scheduler needs dask.distributed: {e}") from e
+    with contextlib.ExitStack() as stack:
+        if scheduler == "local":
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                             dashboard_address=None, silence_logs=logging.ERROR)
+            )
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="20s"))
+            except (OSError, TimeoutError) as e:
+                raise JobError(f"cannot reach the Dask scheduler {scheduler}: {e}") from e
+        from nlp.batch.dask_plugin import LoadExtractorPlugin
+
+        client.register_plugin(LoadExtractorPlugin(spec))
+        slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
+        executor = client.get_executor(pure=False)
+        try:
+            yield executor, slots
+        finally:
+            executor.shutdown(wait=False)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def atomic_write(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write through a temporary file in the same directory, fsync, then rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: Path, obj: Any) -> None:
+    atomic_write(path, lambda f: (json.dump(obj, f, ensure_ascii=False, indent=2), f.write("\n")))
+
+
+def read_json(path: Path) -> Optional[dict[str, Any]]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError as e:
+        raise JobError(f"{path} is not valid JSON ({e}); remove it to start over") from e
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """A tqdm bar (documents/s, ETA) on a terminal; otherwise a log line every ``every`` seconds."""
+
+    def __init__(self, total: int, initial: int, mode: str = "auto", stream: TextIO = sys.stderr, every: float = 5.0):
+        self.total, self.done, self.stream, self.every = total, initial, stream, every
+        self.initial, self.started, self.last_log = initial, time.monotonic(), 0.0
+        if mode == "auto":
+            mode = "bar" if getattr(stream, "isatty", lambda: False)() else "log"
+        self.mode = mode
+        self.bar = None
+        if mode == "bar":
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, unit="doc", file=stream, dynamic_ncols=True, smoothing=0.1)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif self.mode == "log":
+            now = time.monotonic()
+            if now - self.last_log >= self.every or self.done >= self.total:
+                self.last_log = now
+                self.log(self.line())
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = (self.done - self.initial) / elapsed
+        left = self.total - self.done
+        eta = f"{int(left / rate // 60)}m{int(left / rate % 60):02d}s" if rate > 0 else "?"
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        return f"{self.done}/{self.total} documents ({pct:.1f}%), {rate:.1f} docs/s, ETA {eta}"
+
+    def log(self, message: str) -> None:
+        if self.mode == "none":
+            return
+        if self.bar is not None:
+            self.bar.write(f"retag: {message}", file=self.stream)
+        else:
+            print(f"retag: {message}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _Log:
+    def __init__(self, cfg: "JobConfig"):
+        self.cfg = cfg
+
+    def log(self, message: str) -> None:
+        if self.cfg.progress != "none":
+            print(f"retag: {message}", file=self.cfg.stream, flush=True)
+
+
+# --------------------------------------------------------------------------- the job
+
+
+@dataclass
+class JobConfig:
+    inputs: list[str]
+    out: str
+    workers: int = 0  # 0: all cores
+    scheduler: Optional[str] = None  # None: local processes; "local": a dask LocalCluster; "tcp://…"
+    spec: ExtractorSpec = field(default_factory=ExtractorSpec)
+    chunk_docs: int = 32
+    chunk_bytes: int = 4 << 20
+    overwrite: bool = False
+    progress: str = "auto"  # auto | bar | log | none
+    stream: TextIO = field(default=sys.stderr, repr=False)
+
+
+@dataclass
+class JobReport:
+    status: str  # "complete" | "already-complete"
+    out: Path
+    manifest: dict[str, Any]
+    processed_now: int = 0  # documents processed by this invocation
+
+
+def _fingerprint(plan_: Plan, model: dict[str, Any], cfg: JobConfig) -> str:
+    ident = {
+        "format": FORMAT_VERSION,
+        "model": model,
+        "extractor": asdict(cfg.spec),
+        "inputs": [[i.key, s] for i, s in zip(plan_.inputs, plan_.sha256)],
+        "chunk": [cfg.chunk_docs, cfg.chunk_bytes],
+    }
+    return hashlib.sha256(_dumps(ident).encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def _lock(state: Path) -> Iterator[None]:
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / "lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise JobError(f"another retag job is running on {state.parent}") from e
+        yield  # the kernel drops the lock when the process dies, even by SIGKILL
+
+
+def _clean_temporaries(out: Path) -> None:
+    for tmp in out.rglob(f"{TMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def run_job(cfg: JobConfig) -> JobReport:
+    out = Path(cfg.out)
+    if out.exists() and not out.is_dir():
+        raise JobError(f"--out {out}: not a directory")
+    state_dir = out / STATE_DIR
+    parts_dir = state_dir / "parts"
+    workers = cfg.workers or os.cpu_count() or 1
+    with _lock(state_dir):
+        _clean_temporaries(out)
+        inputs = discover(cfg.inputs, exclude=out)
+        plan_ = plan(inputs, cfg.chunk_docs, cfg.chunk_bytes)
+        progress_log = _Log(cfg)
+        t_load = time.perf_counter()
+        try:
+            extractor = get_extractor(cfg.spec)  # fail fast on a bad model, and name it in the manifest
+        except JobError:
+            raise
+        except Exception as e:
+            raise JobError(f"cannot load the extractor: {type(e).__name__}: {e}") from e
+        load_seconds = time.perf_counter() - t_load
+        model = dict(extractor.model_info)
+        fingerprint = _fingerprint(plan_, model, cfg)
+
+        manifest_path = out / MANIFEST
+        previous = read_json(manifest_path)
+        if previous is not None and previous.get("status") == "complete":
+            if previous.get("fingerprint") == fingerprint:
+                progress_log.log(
+                    f"{out} is already complete ({previous['counts']['documents']} documents, model "
+                    f"{model['name']} {model['version']}); nothing to do"
+                )
+                return JobReport("already-complete", out, previous)
+            if not cfg.overwrite:
+                raise JobError(
+                    f"{out} holds a finished job with other inputs or another model; "
+                    "choose a new --out (and compare with --diff) or pass --overwrite"
+                )
+            for name in [i["output"] for i in previous.get("inputs", [])] + [ERRORS, MANIFEST]:
+                with contextlib.suppress(FileNotFoundError):
+                    (out / name).unlink()
+
+        state_path = state_dir / "state.json"
+        state = read_json(state_path)
+        if state is not None and state.get("fingerprint") != fingerprint:
+            progress_log.log("the inputs, the model or the chunking changed since the interrupted run; starting over")
+            state = None
+        if state is None:
+            shutil.rmtree(parts_dir, ignore_errors=True)
+            state = {"fingerprint": fingerprint, "started": _now(), "runs": []}
+        parts_dir.mkdir(parents=True, exist_ok=True)
+        done = {int(p.stem) for p in parts_dir.glob("*.jsonl") if p.stem.isdigit()}
+        run_info: dict[str, Any] = {"started": _now(), "resumed_with_chunks": len(done), "workers": workers,
+                                    "scheduler": cfg.scheduler or "processes", "model_load_seconds": round(load_seconds, 3)}
+        state["runs"].append(run_info)
+        write_json(state_path, state)
+        write_json(manifest_path, _manifest(plan_, model, fingerprint, state, "running", None, None))
+        if done:
+            progress_log.log(f"resuming: {len(done)} of {len(plan_.chunks)} chunks already done")
+
+        pending = [c for c in plan_.chunks if c.index not in done]
+        done_docs = sum(c.n_docs for c in plan_.chunks if c.index in done)
+        wall = time.perf_counter()
+        processed = 0
+        worker_seconds = 0.0
+        if pending:
+            processed, worker_seconds = _run_chunks(cfg, plan_, pending, done_docs, workers, parts_dir, state, state_path, manifest_path, model, fingerprint)
+        run_info.update(finished=_now(), seconds=round(time.perf_counter() - wall, 3), documents=processed,
+                        worker_seconds=round(worker_seconds, 3))
+        run_info["docs_per_second"] = round(processed / run_info["seconds"], 2) if run_info["seconds"] > 0 else None
+
+        merged = _merge(out, plan_, parts_dir)
+        manifest = _manifest(plan_, model, fingerprint, state, "complete", merged, None)
+        write_json(manifest_path, manifest)
+        shutil.rmtree(parts_dir, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            state_path.unlink()
+        c = manifest["counts"]
+        progress_log.log(
+            f"complete: {c['documents']} documents ({c['errors']} failed, see {out / ERRORS}), "
+            f"{c['facts']} facts, {c['entities']} entities → {out}"
+        )
+        return JobReport("complete", out, manifest, processed)
+
+
+def _run_chunks(cfg, plan_, pending, done_docs, workers, parts_dir, state, state_path, manifest_path, model, fingerprint):
+    progress: Optional[Progress] = None
+    processed, worker_seconds = 0, 0.0
+    try:
+        with open_executor(cfg.spec, workers, cfg.scheduler) as (executor, slots):
+            # started once the workers are up, so the rate and ETA are about documents, not start-up
+            progress = Progress(plan_.n_docs, done_docs, cfg.progress, cfg.stream)
+            window = 2 * slots + 1  # enough to keep every worker busy, bounded memory
+            queue = iter(pending)
+            in_flight: dict[Future, int] = {}
+
+            def submit_next() -> bool:
+                chunk = next(queue, None)
+                if chunk is None:
+                    return False
+                in_flight[executor.submit(process_chunk, cfg.spec, chunk.index, load_chunk(plan_, chunk))] = chunk.index
+                return True
+
+            while len(in_flight) < window and submit_next():
+                pass
+            while in_flight:
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    index = in_flight.pop(fut)
+                    try:
+                        res = fut.result()
+                    except Exception as e:
+                        raise JobError(
+                            f"a worker died while processing chunk {index} ({type(e).__name__}: {e}); "
+                            "finished chunks are kept: re-run the same command to resume"
+                        ) from e
+                    atomic_write(parts_dir / f"{index:06d}.jsonl",
+                                 lambda f, recs=res["records"]: f.writelines(_dumps(r) + "\n" for r in recs))
+                    processed += len(res["records"])
+                    worker_seconds += res["seconds"]
+                    progress.update(len(res["records"]))
+                    submit_next()
+    except BaseException as e:
+        status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
+        with contextlib.suppress(Exception):
+            write_json(manifest_path, _manifest(plan_, model, fingerprint, state, status, None, f"{type(e).__name__}: {e}"))
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+    return processed, worker_seconds
+
+
+def _merge(out: Path, plan_: Plan, parts_dir: Path) -> dict[str, Any]:
+    """Parts, in plan order, → one JSONL per input (temp + rename) and errors.jsonl.
+
+    Inputs are contiguous in the plan, so one output is open at a time."""
+    per_input: list[dict[str, Any]] = [
+        {"documents": 0, "ok": 0, "errors": 0, "entities": 0, "facts": 0, "checks": 0} for _ in plan_.inputs
+    ]
+    by_key = {inp.key: i for i, inp in enumerate(plan_.inputs)}
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    writer: Optional[tuple[int, TextIO, str, Any]] = None
+
+    def close_writer() -> None:
+        nonlocal writer
+        if writer is None:
+            return
+        idx, f, tmp, h = writer
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
+        os.replace(tmp, out / plan_.inputs[idx].output)
+        per_input[idx]["output_sha256"] = h.hexdigest()
+        writer = None
+
+    def open_writer(idx: int) -> None:
+        nonlocal writer
+        close_writer()
+        target = out / plan_.inputs[idx].output
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=target.parent)
+        os.fchmod(fd, FILE_MODE)
+        writer = (idx, os.fdopen(fd, "w", encoding="utf-8"), tmp, hashlib.sha256())
+
+    try:
+        for chunk in plan_.chunks:
+            part = parts_dir / f"{chunk.index:06d}.jsonl"
+            with open(part, encoding="utf-8") as f:
+                records = [json.loads(line) for line in f]
+            if len(records) != chunk.n_docs:
+                raise JobError(f"{part}: {len(records)} records for a chunk of {chunk.n_docs} documents; remove it and re-run")
+            for rec in records:
+                idx = by_key[rec["input"]]
+                stats = per_input[idx]
+                stats["documents"] += 1
+                if rec["doc_id"] in seen:  # the plan makes ids unique; this guards the invariant
+                    raise JobError(f"document {rec['doc_id']!r} appears twice in the parts")
+                seen.add(rec["doc_id"])
+                if "error" in rec:
+                    stats["errors"] += 1
+                    errors.append({"doc_id": rec["doc_id"], "input": rec["input"], "line": rec["line"], **rec["error"]})
+                    continue
+                res = rec["result"]
+                stats["ok"] += 1
+                for k in ("entities", "facts", "checks"):
+                    stats[k] += len(res.get(k, ()))
+                if writer is None or writer[0] != idx:
+                    open_writer(idx)
+                line = _dumps(res) + "\n"
+                writer[1].write(line)
+                writer[3].update(line.encode("utf-8"))
+        close_writer()
+        for idx, inp in enumerate(plan_.inputs):  # inputs whose documents all failed still get their (empty) file
+            if "output_sha256" not in per_input[idx]:
+                atomic_write(out / inp.output, lambda f: None)
+                per_input[idx]["output_sha256"] = hashlib.sha256(b"").hexdigest()
+    finally:
+        if writer is not None:
+            writer[1].close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(writer[2])
+    atomic_write(out / ERRORS, lambda f: f.writelines(_dumps(e) + "\n" for e in errors))
+    return {"per_input": per_input, "errors": errors}
+
+
+def _manifest(plan_: Plan, model: dict[str, Any], fingerprint: str, state: dict[str, Any], status: str,
+              merged: Optional[dict[str, Any]], message: Optional[str]) -> dict[str, Any]:
+    inputs = []
+    for i, inp in enumerate(plan_.inputs):
+        entry = {"input": inp.key, "path": str(inp.path), "kind": inp.kind, "sha256": plan_.sha256[i],
+                 "bytes": plan_.sizes[i], "documents": plan_.docs_per_input[i], "output": inp.output}
+        if merged is not None:
+            entry.update(merged["per_input"][i])
+        inputs.append(entry)
+    counts: dict[str, int] = {"documents": plan_.n_docs, "chunks": len(plan_.chunks)}
+    if merged is not None:
+        for k in ("ok", "errors", "entities", "facts", "checks"):
+            counts[k] = sum(p[k] for p in merged["per_input"])
+    runs = state.get("runs", [])
+    total_seconds = sum(r.get("seconds", 0.0) for r in runs)
+    total_docs = sum(r.get("documents", 0) for r in runs)
+    manifest: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "status": status,
+        "model": model,
+        "fingerprint": fingerprint,
+        "counts": counts,
+        "timings": {
+            "started": state.get("started"),
+            "finished": _now() if status == "complete" else None,
+            "processing_seconds": round(total_seconds, 3),
+            "docs_per_second": round(total_docs / total_seconds, 2) if total_seconds > 0 else None,
+            "runs": runs,
+        },
+        "inputs": inputs,
+        "errors_file": ERRORS,
+    }
+    if merged is not None:
+        manifest["errors"] = merged["errors"]
+    if message:
+        manifest["message"] = message
+    return manifest

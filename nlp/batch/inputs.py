@@ -1,0 +1,266 @@
+"""Input discovery and the job plan: which documents exist, their ids, and how they are chunked.
+
+A corpus is a list of ``.txt`` files (one document each) and JSONL files (one document per
+non-blank line: ``{"text": ..., "doc_id"|"id": optional}``), given as files or directories
+(searched recursively). The plan is a pure function of the inputs' bytes and the chunk
+size, so an interrupted job re-plans to exactly the same chunks and can resume by chunk
+index. Chunks carry byte ranges, not texts: texts are read only when a chunk is submitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+SUFFIXES = {".txt": "txt", ".jsonl": "jsonl"}
+
+
+class InputError(ValueError):
+    """The command's inputs cannot be used (missing, unsupported, colliding names)."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path  # absolute
+    key: str  # stable, relative, posix name: the doc id of a .txt and the prefix of JSONL line ids
+    kind: str  # "txt" | "jsonl"
+    output: str  # output JSONL, relative to the output directory (mirrors ``key``)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A contiguous byte range of one input: lines ``first_line``… of a JSONL, or a whole .txt."""
+
+    input_index: int
+    start: int
+    end: int
+    first_line: int
+
+
+@dataclass
+class Chunk:
+    index: int
+    segments: list[Segment] = field(default_factory=list)
+    n_docs: int = 0
+    n_bytes: int = 0
+
+
+@dataclass
+class Plan:
+    inputs: list[InputFile]
+    sha256: list[str]
+    sizes: list[int]
+    docs_per_input: list[int]
+    chunks: list[Chunk]
+    # (input index, line) of a JSONL line whose id was already used → the first location
+    duplicates: dict[tuple[int, int], str]
+
+    @property
+    def n_docs(self) -> int:
+        return sum(self.docs_per_input)
+
+
+def _output_name(key: str, kind: str) -> str:
+    return key[: -len(".txt")] + ".jsonl" if kind == "txt" else key
+
+
+def discover(args: list[str], exclude: Optional[Path] = None) -> list[InputFile]:
+    """Expand files and directories into inputs, in a stable order, with unique names.
+
+    A directory contributes its ``.txt``/``.jsonl`` files recursively, named
+    ``<directory name>/<relative path>``; a file is named by its file name. Hidden files and
+    directories and anything under ``exclude`` (the output directory) are skipped."""
+    if not args:
+        raise InputError("no inputs given")
+    excluded = exclude.resolve() if exclude is not None else None
+    found: list[InputFile] = []
+    seen_paths: set[Path] = set()
+
+    def add(path: Path, key: str) -> None:
+        resolved = path.resolve()
+        if resolved in seen_paths:
+            return
+        seen_paths.add(resolved)
+        kind = SUFFIXES[path.suffix.lower()]
+        found.append(InputFile(resolved, key, kind, _output_name(key, kind)))
+
+    for arg in args:
+        p = Path(arg)
+        if not p.exists():
+            raise InputError(f"{arg}: no such file or directory")
+        if p.is_dir():
+            root = p.resolve()
+            before = len(found)
+            for dirpath, dirnames, filenames in os.walk(root):
+                here = Path(dirpath)
+                dirnames[:] = sorted(
+                    d for d in dirnames
+                    if not d.startswith(".") and (excluded is None or (here / d).resolve() != excluded)
+                )
+                for name in sorted(filenames):
+                    f = here / name
+                    if name.startswith(".") or f.suffix.lower() not in SUFFIXES or not f.is_file():
+                        continue
+                    add(f, f"{root.name}/{f.relative_to(root).as_posix()}")
+            if len(found) == before:
+                raise InputError(f"{arg}: directory holds no .txt or .jsonl files")
+        elif p.suffix.lower() in SUFFIXES:
+            add(p, p.name)
+        else:
+            raise InputError(f"{arg}: unsupported input (expected a .txt or .jsonl file, or a directory)")
+
+    outputs: dict[str, InputFile] = {}
+    for f in found:
+        other = outputs.get(f.output)
+        if other is not None:
+            raise InputError(
+                f"{other.path} and {f.path} would both be written to {f.output}; "
+                "rename one or pass their parent directories instead"
+            )
+        outputs[f.output] = f
+    return found
+
+
+def _line_id(obj: Any) -> Optional[str]:
+    """The explicit id of a JSONL record (``doc_id``, else ``id``), or None."""
+    if not isinstance(obj, dict):
+        return None
+    for name in ("doc_id", "id"):
+        v = obj.get(name)
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, (str, int)) and str(v).strip():
+            return str(v)
+    return None
+
+
+def _iter_lines(path: Path, start: int = 0, end: Optional[int] = None, first_line: int = 1
+                ) -> Iterator[tuple[int, int, bytes]]:
+    """(line number, byte offset, raw line) of ``path[start:end]``."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        offset, line_no = start, first_line
+        for raw in f:
+            if end is not None and offset >= end:
+                break
+            yield line_no, offset, raw
+            offset += len(raw)
+            line_no += 1
+
+
+def plan(inputs: list[InputFile], chunk_docs: int = 32, chunk_bytes: int = 4 << 20) -> Plan:
+    """Read every input once: sha256, documents and their ids, and the chunk boundaries."""
+    if chunk_docs < 1 or chunk_bytes < 1:
+        raise InputError("chunk size must be at least 1")
+    shas: list[str] = []
+    sizes: list[int] = []
+    docs_per_input: list[int] = []
+    chunks: list[Chunk] = []
+    duplicates: dict[tuple[int, int], str] = {}
+    first_seen: dict[str, str] = {}
+    current = Chunk(0)
+
+    def add_doc(index: int, start: int, end: int, line: int) -> None:
+        nonlocal current
+        segs = current.segments
+        if segs and segs[-1].input_index == index:  # blank lines in between are skipped on reading
+            segs[-1] = Segment(index, segs[-1].start, end, segs[-1].first_line)
+        else:
+            segs.append(Segment(index, start, end, line))
+        current.n_docs += 1
+        current.n_bytes += end - start
+        if current.n_docs >= chunk_docs or current.n_bytes >= chunk_bytes:
+            chunks.append(current)
+            current = Chunk(len(chunks))
+
+    def claim(doc_id: str, where: str, index: int, line: int) -> None:
+        if doc_id in first_seen:
+            duplicates[(index, line)] = first_seen[doc_id]
+        else:
+            first_seen[doc_id] = where
+
+    for index, inp in enumerate(inputs):
+        h = hashlib.sha256()
+        n_docs = 0
+        if inp.kind == "txt":
+            size = 0
+            with open(inp.path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+                    size += len(block)
+            claim(inp.key, inp.key, index, 1)
+            add_doc(index, 0, size, 1)
+            n_docs = 1
+        else:
+            size = 0
+            for line_no, offset, raw in _iter_lines(inp.path):
+                h.update(raw)
+                size = offset + len(raw)
+                if not raw.strip():
+                    continue
+                try:
+                    explicit = _line_id(json.loads(raw))
+                except ValueError:  # invalid JSON/UTF-8: still a document, recorded as an error later
+                    explicit = None
+                where = f"{inp.key}:{line_no}"
+                claim(explicit or where, where, index, line_no)
+                add_doc(index, offset, offset + len(raw), line_no)
+                n_docs += 1
+        shas.append(h.hexdigest())
+        sizes.append(size)
+        docs_per_input.append(n_docs)
+    if current.n_docs:
+        chunks.append(current)
+    return Plan(inputs, shas, sizes, docs_per_input, chunks, duplicates)
+
+
+def load_chunk(plan_: Plan, chunk: Chunk) -> list[dict[str, Any]]:
+    """The chunk's documents: ``{doc_id, input, line, text}``, or ``{…, error}`` for input that
+    cannot be a document (bad JSON or UTF-8, no text, a duplicate id). Errors are documents too:
+    they are recorded, never dropped."""
+    items: list[dict[str, Any]] = []
+    for seg in chunk.segments:
+        inp = plan_.inputs[seg.input_index]
+        if inp.kind == "txt":
+            item: dict[str, Any] = {"doc_id": inp.key, "input": inp.key, "line": None}
+            try:
+                text = inp.path.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                items.append({**item, "error": _err("InputError", f"cannot read as UTF-8 text: {e}")})
+                continue
+            items.append({**item, "error": _err("InputError", "empty text")} if not text.strip() else {**item, "text": text})
+            continue
+        for line_no, _offset, raw in _iter_lines(inp.path, seg.start, seg.end, seg.first_line):
+            if not raw.strip():
+                continue
+            where = f"{inp.key}:{line_no}"
+            items.append(_jsonl_item(raw, inp.key, line_no, where, plan_.duplicates.get((seg.input_index, line_no))))
+    return items
+
+
+def _jsonl_item(raw: bytes, key: str, line_no: int, where: str, duplicate_of: Optional[str]) -> dict[str, Any]:
+    base: dict[str, Any] = {"doc_id": where, "input": key, "line": line_no}
+    try:
+        obj = json.loads(raw)
+    except ValueError as e:
+        return {**base, "error": _err("InputError", f"invalid JSON line: {e}")}
+    if not isinstance(obj, dict):
+        return {**base, "error": _err("InputError", "a JSONL line must be an object with a 'text' field")}
+    explicit = _line_id(obj)
+    if duplicate_of is not None:
+        return {**base, "error": _err("InputError", f"duplicate doc_id {explicit or where!r} (first used at {duplicate_of})")}
+    base["doc_id"] = explicit or where
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return {**base, "error": _err("InputError", "no 'text' string field")}
+    if not text.strip():
+        return {**base, "error": _err("InputError", "empty text")}
+    return {**base, "text": text}
+
+
+def _err(kind: str, message: str) -> dict[str, str]:
+    return {"type": kind, "message": message}

@@ -1,0 +1,367 @@
+"""Arithmetic checks over facts: does each stated figure follow from the figures it is made of?
+
+Kinds (``Check.kind``):
+
+- ``parent_sum``: a table row with a classification code vs the sum of its child codes' rows
+  (same table, same column);
+- ``total_sum``: a 合计 row vs the sum of the top-level codes; in prose, a whole vs the items
+  listed under it (``其中…`` / ``包括…`` / ``按…划分:`` / ``…的具体构成为:``);
+- ``column_sum``: a row's 合计 column vs the sum of its other columns;
+- ``change_sum``: the stated change of a whole vs the signed changes of its listed items;
+- ``change_pct``: a percentage change vs change / (amount − change);
+- ``execution_pct``: 完成预算 X% vs 决算数 / 预算数;
+- ``share_pct``: 占 X% vs part / total.
+
+Figures are rounded for display, so every comparison is made on intervals: a money figure
+shown with k decimals of its unit is exact to ±0.5·10^-max(k,2) of that unit (``428.59万元``
+→ ±50 yuan; ``62万元`` is read as ``62.00``, the way these reports drop trailing zeros), a
+percentage with k decimals to ±0.5·10^-k, a count is exact. Sums add the half-units, ratios
+use interval arithmetic. Only what fails beyond that is reported, and the facts involved get
+the flag ``inconsistent``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Iterable, Optional, Sequence
+
+from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Check, Fact, Offsets
+
+__all__ = ["Link", "check_facts", "table_links", "mark_inconsistent", "fact_tolerance"]
+
+_NUMBER = re.compile(r"(?<![\d.])\d[\d,]*+(?:\.\d++)?+")
+_UNIT_SCALE = (("亿元", Decimal(10) ** 8), ("万元", Decimal(10) ** 4), ("千元", Decimal(1000)), ("元", Decimal(1)))
+_HUNDRED = Decimal(100)
+_TOTAL_NAMES = {"合计", "总计", "总合计", "收入合计", "支出合计"}
+
+
+@dataclass
+class Link:
+    """A relation between facts (indices) to verify; see the module docstring for the kinds.
+
+    roles: ``pct``/``change``/``amount`` (change_pct), ``pct``/``budget``/``actual``
+    (execution_pct), ``pct``/``part``/``total`` (share_pct), ``total``/``parts`` (sums)."""
+
+    kind: str
+    roles: dict
+
+
+def _fmt(d: Decimal) -> str:
+    """An exact decimal string without exponent or trailing zeros."""
+    if d == 0:
+        return "0"
+    s = format(d, "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def _dec(value: str) -> Optional[Decimal]:
+    try:
+        d = Decimal(value)
+    except (InvalidOperation, TypeError):
+        return None
+    return d if d.is_finite() else None
+
+
+def fact_tolerance(fact: Fact, text: str, default_scale: Decimal = Decimal(10000)) -> Decimal:
+    """Half a unit of the last place the figure shows, in the fact's own unit (yuan, %, count)."""
+    shown = text[fact.evidence.start: fact.evidence.end] if text else ""
+    m = _NUMBER.search(shown)
+    value = _dec(fact.value) or Decimal(0)
+    if fact.unit == PERCENT_UNIT:
+        if not m:
+            return Decimal(0)
+        k = len(m.group().split(".")[1]) if "." in m.group() else 0
+        return Decimal(5) / (Decimal(10) ** (k + 1))
+    if fact.unit != MONEY_UNIT:
+        return Decimal(0)  # a count is exact
+    if not m:
+        return Decimal(0)  # written in words: exact
+    number = _dec(m.group().replace(",", "")) or Decimal(0)
+    k = len(m.group().split(".")[1]) if "." in m.group() else 0
+    if number != 0:
+        scale = value / number
+    else:
+        scale = next((s for u, s in _UNIT_SCALE if u in shown), default_scale)
+    return Decimal(5) / (Decimal(10) ** (max(k, 2) + 1)) * scale
+
+
+class _Ctx:
+    def __init__(self, facts: Sequence[Fact], text: str):
+        self.facts = facts
+        self.text = text
+
+    def val(self, i: int) -> Decimal:
+        return _dec(self.facts[i].value) or Decimal(0)
+
+    def tol(self, i: int) -> Decimal:
+        return fact_tolerance(self.facts[i], self.text)
+
+    def shown(self, i: int) -> str:
+        f = self.facts[i]
+        return "".join(self.text[f.evidence.start: f.evidence.end].split()) if self.text else f.value
+
+    def name(self, i: int) -> str:
+        f = self.facts[i]
+        parts = [f.subject or "?"]
+        if f.column:
+            parts.append(f"[{f.column}]")
+        if f.basis:
+            parts.append(f"({'预算数' if f.basis == 'budget' else '决算数'})")
+        return "".join(parts)
+
+
+def _usable(f: Fact) -> bool:
+    return "template" not in f.flags and "approximate" not in f.flags
+
+
+def _signed(f: Fact) -> Optional[Decimal]:
+    v = _dec(f.value)
+    if v is None or f.direction is None:
+        return None
+    return {"increase": v, "decrease": -v, "flat": Decimal(0)}[f.direction]
+
+
+def _ratio_interval(num: Decimal, dnum: Decimal, den: Decimal, dden: Decimal) -> Optional[tuple[Decimal, Decimal]]:
+    """100·num/den over the intervals num±dnum, den±dden; None when den may be 0."""
+    lo_d, hi_d = den - dden, den + dden
+    if lo_d <= 0:
+        return None
+    lo_n, hi_n = max(Decimal(0), num - dnum), num + dnum
+    return _HUNDRED * lo_n / hi_d, _HUNDRED * hi_n / lo_d
+
+
+def _pct_check(ctx: _Ctx, kind: str, pct: int, num: Decimal, dnum: Decimal, den: Decimal, dden: Decimal,
+               involved: list[int], explain: str) -> Optional[Check]:
+    rng = _ratio_interval(num, dnum, den, dden)
+    if rng is None:
+        return None
+    stated = ctx.val(pct)
+    tol = ctx.tol(pct)
+    lo, hi = rng
+    if stated + tol >= lo and stated - tol <= hi:
+        return None
+    computed = (_HUNDRED * num / den).quantize(Decimal("0.01"))
+    return Check(
+        kind=kind,
+        message=f"{ctx.name(pct)}: stated {ctx.shown(pct)} but {explain} = {_fmt(computed)}%",
+        stated=_fmt(stated),
+        computed=_fmt(computed),
+        tolerance=_fmt((tol + (hi - lo) / 2).quantize(Decimal("0.0001"))),
+        facts=sorted(set(involved)),
+        evidence=[ctx.facts[i].evidence for i in sorted(set(involved))],
+    )
+
+
+def _sum_check(ctx: _Ctx, kind: str, total: int, parts: list[int], values: Optional[list[Decimal]] = None,
+               stated: Optional[Decimal] = None) -> Optional[Check]:
+    vals = values if values is not None else [ctx.val(i) for i in parts]
+    computed = sum(vals, Decimal(0))
+    stated = ctx.val(total) if stated is None else stated
+    tol = ctx.tol(total) + sum((ctx.tol(i) for i in parts), Decimal(0))
+    if abs(stated - computed) <= tol:
+        return None
+    involved = [total, *parts]
+    unit = ctx.facts[total].unit
+    scale = Decimal(10000) if unit == MONEY_UNIT else Decimal(1)
+    show = lambda d: _fmt(d / scale) + ("万元" if unit == MONEY_UNIT else unit)  # noqa: E731
+    items = " + ".join(f"{ctx.name(i)} {show(v)}" for i, v in zip(parts, vals))
+    return Check(
+        kind=kind,
+        message=f"{ctx.name(total)} {show(stated)} ≠ {items} = {show(computed)}",
+        stated=_fmt(stated),
+        computed=_fmt(computed),
+        tolerance=_fmt(tol),
+        facts=involved,
+        evidence=[ctx.facts[i].evidence for i in involved],
+    )
+
+
+def _check_link(ctx: _Ctx, link: Link) -> Optional[Check]:
+    f = ctx.facts
+    r = link.roles
+    ids = [i for k, v in r.items() for i in (v if isinstance(v, list) else [v])]
+    if any(not (0 <= i < len(f)) for i in ids) or not all(_usable(f[i]) for i in ids):
+        return None
+    if link.kind == "change_pct":
+        pct, chg, amt = r["pct"], r["change"], r["amount"]
+        d_pct, d_chg = f[pct].direction, f[chg].direction
+        if d_pct and d_chg and "flat" not in (d_pct, d_chg) and d_pct != d_chg:
+            return Check(
+                kind="change_pct",
+                message=f"{ctx.name(pct)}: the change is stated as {d_chg} but the percentage as {d_pct}",
+                stated=f[pct].value, computed=f[pct].value, tolerance="0",
+                facts=sorted({pct, chg, amt}), evidence=[f[i].evidence for i in sorted({pct, chg, amt})],
+            )
+        a, c = ctx.val(amt), ctx.val(chg)
+        base = a + c if d_chg == "decrease" else a - c if d_chg == "increase" else a
+        return _pct_check(ctx, "change_pct", pct, c, ctx.tol(chg), base, ctx.tol(amt) + ctx.tol(chg),
+                          [pct, chg, amt], f"{ctx.shown(chg)} / ({ctx.shown(amt)} {'+' if d_chg == 'decrease' else '−'} {ctx.shown(chg)})")
+    if link.kind == "execution_pct":
+        pct, bud, act = r["pct"], r["budget"], r["actual"]
+        return _pct_check(ctx, "execution_pct", pct, ctx.val(act), ctx.tol(act), ctx.val(bud), ctx.tol(bud),
+                          [pct, bud, act], f"决算数 {ctx.shown(act)} / 预算数 {ctx.shown(bud)}")
+    if link.kind == "share_pct":
+        pct, part, total = r["pct"], r["part"], r["total"]
+        return _pct_check(ctx, "share_pct", pct, ctx.val(part), ctx.tol(part), ctx.val(total), ctx.tol(total),
+                          [pct, part, total], f"{ctx.shown(part)} / {ctx.name(total)} {ctx.shown(total)}")
+    if link.kind in ("total_sum", "parent_sum", "column_sum"):
+        if any(f[i].unit != f[r["total"]].unit for i in r["parts"]):
+            return None
+        return _sum_check(ctx, link.kind, r["total"], list(r["parts"]))
+    if link.kind == "change_sum":
+        total, parts = r["total"], list(r["parts"])
+        signed = [_signed(f[i]) for i in parts]
+        stated = _signed(f[total])
+        if stated is None or any(s is None for s in signed):
+            return None
+        return _sum_check(ctx, "change_sum", total, parts, values=signed, stated=stated)  # type: ignore[arg-type]
+    return None
+
+
+# --- table relations ----------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _code_parent():
+    """``parent(code)`` from the classification table (nlp.codes), else from the code's shape."""
+    try:
+        from nlp.codes import CodeTable
+
+        return CodeTable.load().parent
+    except Exception:  # the code table is optional here: the shape says enough
+        def parent(code: str) -> Optional[str]:
+            if code.isdigit() and len(code) in (5, 7):
+                return code[: len(code) - 2]
+            return None
+
+        return parent
+
+
+def _table_blocks(text: str) -> list[tuple[int, int]]:
+    """Character ranges of runs of table rows (lines with tab-separated cells)."""
+    blocks: list[tuple[int, int]] = []
+    pos = 0
+    start = None
+    end = 0
+    for line in text.split("\n"):
+        line_end = pos + len(line)
+        if "\t" in line:
+            if start is None:
+                start = pos
+            end = line_end
+        elif line.strip() and start is not None:
+            blocks.append((start, end))
+            start = None
+        pos = line_end + 1
+    if start is not None:
+        blocks.append((start, end))
+    return blocks
+
+
+def _block_of(blocks: list[tuple[int, int]], pos: int) -> int:
+    for i, (a, b) in enumerate(blocks):
+        if a <= pos <= b:
+            return i
+    return -1
+
+
+def _norm_name(s: Optional[str]) -> str:
+    return "".join((s or "").split())
+
+
+def table_links(facts: Sequence[Fact], text: str) -> list[Link]:
+    """Sum relations among table facts: parent code vs children, 合计 row vs top-level codes,
+    a row's 合计 column vs its other columns. Facts are grouped by table (a run of tab-separated
+    lines of ``text``) and column; only money amounts take part."""
+    blocks = _table_blocks(text)
+    parent_of = _code_parent()
+    groups: dict[tuple[int, Optional[str]], list[int]] = {}
+    rows: dict[tuple[int, int], list[int]] = {}
+    for i, f in enumerate(facts):
+        if f.measure != "amount" or f.unit != MONEY_UNIT:
+            continue
+        b = _block_of(blocks, f.evidence.start)
+        if b < 0:
+            continue
+        groups.setdefault((b, f.column), []).append(i)
+        line = text.rfind("\n", 0, f.evidence.start)
+        rows.setdefault((b, line), []).append(i)
+    links: list[Link] = []
+    for (_, column), ids in groups.items():
+        by_code: dict[str, int] = {}
+        for i in ids:
+            code = facts[i].code
+            if code and code not in by_code:
+                by_code[code] = i
+        children: dict[str, list[int]] = {}
+        for code, i in by_code.items():
+            p = parent_of(code)
+            if p is not None and p in by_code:
+                children.setdefault(p, []).append(i)
+        for p, kids in children.items():
+            links.append(Link("parent_sum", {"total": by_code[p], "parts": kids}))
+        top = [i for code, i in by_code.items() if parent_of(code) not in by_code]
+        totals = [i for i in ids if not facts[i].code and _norm_name(facts[i].subject) in _TOTAL_NAMES]
+        if top and len(totals) == 1:
+            links.append(Link("total_sum", {"total": totals[0], "parts": top}))
+    for ids in rows.values():
+        cols = [_norm_name(facts[i].column) for i in ids]
+        if "合计" not in cols or any("小计" in c and "/" not in c for c in cols):
+            continue
+        total = ids[cols.index("合计")]
+        parts = _row_parts(facts, [i for i, c in zip(ids, cols) if c != "合计"])
+        if len(parts) >= 1:
+            links.append(Link("column_sum", {"total": total, "parts": parts}))
+    return links
+
+
+def _row_parts(facts: Sequence[Fact], ids: list[int]) -> list[int]:
+    """The columns that add up to a row's 合计: under a grouped header ("因公出国(境)费/小计"),
+    a group's 小计 stands for its leaves."""
+    groups: dict[str, list[int]] = {}
+    order: list[str] = []
+    for i in ids:
+        col = _norm_name(facts[i].column)
+        head = col.split("/")[0] if "/" in col else col
+        if head not in groups:
+            order.append(head)
+        groups.setdefault(head, []).append(i)
+    parts: list[int] = []
+    for head in order:
+        members = groups[head]
+        sub = [i for i in members if _norm_name(facts[i].column).endswith("小计")]
+        parts.extend(sub[:1] if sub else members)
+    return parts
+
+
+# --- the checker --------------------------------------------------------------------------
+
+def check_facts(facts: Sequence[Fact], links: Iterable[Link], text: str = "") -> list[Check]:
+    """Every failed check among ``links`` (facts are indices into ``facts``); ``text`` is the
+    normalised text the evidence offsets point into (it gives the decimals each figure shows)."""
+    ctx = _Ctx(facts, text)
+    out: list[Check] = []
+    seen: set[tuple] = set()
+    for link in links:
+        key = (link.kind, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in link.roles.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        check = _check_link(ctx, link)
+        if check is not None:
+            out.append(check)
+    return out
+
+
+def mark_inconsistent(facts: list[Fact], checks: Iterable[Check]) -> list[Fact]:
+    """Facts with the flag ``inconsistent`` added to those a failed check involves."""
+    bad = {i for c in checks for i in c.facts}
+    out = list(facts)
+    for i in bad:
+        if 0 <= i < len(out) and "inconsistent" not in out[i].flags:
+            out[i] = out[i].model_copy(update={"flags": [*out[i].flags, "inconsistent"]})
+    return out

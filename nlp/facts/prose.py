@@ -1,0 +1,822 @@
+"""Facts from sentences: one fact per figure of the prose, with subject, measure, period,
+base period, direction, basis and reason, plus the links between facts that the arithmetic
+checks need (a percentage and the amounts it follows from, a total and its parts).
+
+How a figure is read (see ``docs/facts.md`` for the worked examples):
+
+* The *lead* of a figure is the text between the previous figure (or separator) and the
+  figure itself, e.g. ``较 2020年增加`` before ``25.66万元``. The lead says what the figure is:
+  a change trigger before it makes a ``change`` / ``change_pct``, ``占…的`` a ``share_pct``,
+  ``完成…预算的`` an ``execution_pct``; ``预算数为`` / ``决算数为`` give the basis; a
+  comparison (``较 2020年``, ``比上年``, ``同比``) gives the base period.
+* What is left of the lead once those words are gone is the figure's own subject (a SUBJECT
+  entity ending there, or the noun phrase itself). A figure without one inherits the subject
+  of the statement, skipping a parenthetical ``其中…`` item (``收入总计 X,其中年初结转和结余
+  0万元,较 2020年增加 Y`` → Y is about 收入总计).
+* ``其中`` / ``包括`` / ``按…划分:`` / ``…的具体构成为:`` open lists; a list's items and its
+  parent become ``total_sum`` links (and ``change_sum`` when every item states its change).
+
+Figures inside a stated cause (``主要原因是:…``) are part of the cause, not facts.
+Figures on table rows (lines with tab-separated cells) belong to ``nlp.facts.tables``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Optional
+
+from spacy.tokens import Doc, Span
+
+from nlp.checks import Link
+from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
+
+__all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_period"]
+
+VALUE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY")
+MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any input
+
+# --- lexical cues (all applied to a bounded lead; each starts with a look-behind of its own
+# first class where a run of it could be rescanned) ------------------------------------------
+
+_YEAR = re.compile(r"(?<!\d)(\d{4})\s?年(?:度)?+")
+# A comparison: what the figure is measured against.
+_COMPARE = re.compile(
+    r"(?<![较比与])(?:较|比|与)\s?(?:(?P<year>\d{4})\s?年(?:度)?|(?P<prev>上一?年(?:度)?)|(?P<budget>(?:年初|全年)?预算数?)|(?P<this>本年))"
+    r"|(?<!同)同比"
+)
+_TEMPLATE = re.compile(r"增加\(减少\)|增长\(下降\)|减少\(增加\)|下降\(增长\)|增\(减\)|减\(增\)|增减")
+_TRIGGERS = (
+    ("增加", "increase"), ("增长", "increase"), ("上升", "increase"), ("提高", "increase"), ("增", "increase"),
+    ("减少", "decrease"), ("下降", "decrease"), ("降低", "decrease"), ("减", "decrease"), ("持平", "flat"),
+)
+_EXECUTION = re.compile(r"(?<!完)完成(?:年初|全年)?预算数?的?|执行率|完成率|执行进度")
+_SHARE = re.compile(r"(?<!占)占(?P<total>[^占]{0,30}?)(?:的)?(?:比重|比例)?$")
+_BASIS = re.compile(r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数)|(?P<actual>决算数|执行数))(?:为|是)?$")
+_COMPARATOR = {"≥": "≥", "≤": "≤", "=": "=", ">": ">", "<": "<"}
+_COORD = re.compile(r"(?<![各分])(?:各是|各为|分别是|分别为|分别(?=增|减|下降|上升|为|是)|各(?=增|减|下降|上升))")
+_ORG = re.compile(r"(?:本部门|本单位|我部门|我单位|我局|本局|部门|单位(?=\d)|[\u4e00-\u9fff]局(?:市本级|本级|\(本级\))?)")
+_LIST_MARK = re.compile(
+    r"^(?:\(?[一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、|\(?\d{1,2}\)|\d{1,2}\s?[、.]|[①-⑳])\s?"
+)
+_LEADING = re.compile(r"^(?:其中|主要包括|包括|以及|及|和|另外|此外|全年共|共有|共|合计为)")
+_TRAILING = re.compile(r"(?:为|是|共计|小计|达到|达|约|安排|金额为)$")
+_PAREN = re.compile(r"\([^()]{0,60}\)")
+_HEADING = re.compile(r"^\s*(?:#|第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}\s?、)")
+_REASON = re.compile(r"(?<!主)主要原因(?:是|为|在于)?|(?<=,)主要是")
+_COMPOSITION = re.compile(r"(?<![\u4e00-\u9fff])?(?P<whole>[\u4e00-\u9fff]{2,12}?)的具体构成为?$")
+_DIVISION = re.compile(r"^按[^,;。:]{1,20}划分$")
+
+_SENTENCE_END = "。!?\n"
+_STATEMENT_END = ";"
+_CLAUSE_END = ",、:"
+
+
+@dataclass
+class ProseResult:
+    facts: list[Fact]
+    links: list[Link]
+
+
+@dataclass
+class _Topic:
+    """One thing the prose talks about: its figures by measure and basis."""
+
+    subject: Optional[str]
+    score: float
+    amounts: dict[Optional[str], int] = field(default_factory=dict)  # basis -> fact index
+    unit: Optional[str] = None
+    change: Optional[int] = None  # the last change fact, if after the last amount
+    change_base: Optional[str] = None
+
+
+@dataclass
+class _Scope:
+    """An open list (``其中`` / ``包括`` / ``按…划分`` / ``具体构成``) collecting its items."""
+
+    kind: str  # "sentence" | "statement" | "paragraph" | "multi"
+    parent: Optional[_Topic]
+    items: list[_Topic] = field(default_factory=list)
+    opened_para: int = 0
+    last_item_para: int = -1
+
+
+def _fmt(d: Decimal) -> str:
+    s = format(d, "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s or "0"
+
+
+def _is_zero(value: str) -> bool:
+    try:
+        return Decimal(value) == 0
+    except InvalidOperation:
+        return False
+
+
+def document_period(doc: Doc) -> Optional[str]:
+    """The document's fiscal year: ``doc._.period`` (fiscal_layout), else the first year in
+    the text (titles come first: ``2021 年度部门决算``)."""
+    if doc._.period:
+        return str(doc._.period)[:4]
+    m = _YEAR.search(doc.text[:4000])
+    return m.group(1) if m else None
+
+
+def _minus_one(year: Optional[str]) -> Optional[str]:
+    return str(int(year) - 1) if year and year.isdigit() else None
+
+
+def _table_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of table rows (tab-separated cells): those figures are table facts."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        if "\t" in line:
+            out.append((pos, end))
+        pos = end + 1
+    return out
+
+
+def _inside(ranges: list[tuple[int, int]], start: int) -> bool:
+    # ranges are few and sorted; a bisect would do, a scan is clear
+    lo, hi = 0, len(ranges)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ranges[mid][1] < start:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < len(ranges) and ranges[lo][0] <= start <= ranges[lo][1]
+
+
+def _joined_break(norm, text: str, i: int) -> bool:
+    """Whether the client's text had a line break, joined by normalisation (a wrapped line),
+    just before normalised position ``i``."""
+    if norm is None or not 0 < i < len(norm.starts) or text[i - 1] == "\n" or text[i] == "\n":
+        return False
+    a, b = norm.starts[i - 1], norm.starts[i]
+    return b - a > 1 and "\n" in norm.original[a + 1: b]
+
+
+def _reasons(text: str, norm=None, figures: list[int] = ()) -> list[tuple[int, int, str]]:
+    """``主要原因是:…`` regions: (start of the cue, end of the cause, the cause).
+
+    A cause ends at a line break that normalisation joined when the next line states a figure:
+    PDF lists such as ``主要原因是:无出国安排`` / ``公务接待 2.57万元,…`` lose their breaks."""
+    out = []
+    pos = 0
+    for m in _REASON.finditer(text):
+        if m.start() < pos:
+            continue
+        a = m.end()
+        # the cause itself: skip ":" and blanks; a cue at a line end continues on the next line
+        while a < len(text) and text[a] in ": \t":
+            a += 1
+        if a < len(text) and text[a] == "\n":
+            while a < len(text) and text[a] in "\n \t":
+                a += 1
+        b = a
+        while b < len(text) and text[b] not in ";。!?\n" and b - a < 300:
+            b += 1
+        for j in range(a + 1, b):
+            if _joined_break(norm, text, j):
+                clause_end = j
+                while clause_end < b and text[clause_end] not in ",;。":
+                    clause_end += 1
+                if any(j <= f < clause_end for f in figures):
+                    b = j
+                    break
+        cause = text[a:b]
+        cause = re.sub(r"^(?:主要原因(?:是|为)?:?)+", "", cause)  # "主要原因是:主要原因是没有此项支出"
+        cause = "".join(cause.split()).strip(",:")
+        out.append((m.start(), b, cause))
+        pos = b
+    return out
+
+
+def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
+    """The noun phrase of a lead, normalised, and the basis its tail declares."""
+    s = "".join(phrase.split())
+    basis = None
+    m = _BASIS.search(s)
+    if m:
+        basis = "budget" if m.group("budget") else "actual"
+        s = s[: m.start()]
+    # organisation and year prefixes: "本部门 2021年度收入总计" → "收入总计"
+    last = None
+    for m in _ORG.finditer(s):
+        if len(s) - m.end() >= 2:
+            last = m
+    if last is not None:
+        s = s[last.end():]
+    for _ in range(3):
+        before = s
+        s = _LIST_MARK.sub("", s)
+        s = _LEADING.sub("", s)
+        y = _YEAR.match(s)
+        if y:
+            s = s[y.end():]
+            if s.startswith("年末") and len(s) > 4 and not s.startswith("年末结转"):
+                s = s[2:]
+        s = s.lstrip(":,、 ")
+        if s == before:
+            break
+    for _ in range(2):
+        s = _TRAILING.sub("", s)
+    # long parentheticals are comments ("其他支出(对附属单位补助支出、上缴上级支出)"); short ones are names ("(境)")
+    s = _PAREN.sub(lambda p: p.group() if len(p.group()) <= 4 else "", s)
+    s = s.strip("“”\"',:、 ")
+    if len(s) < 2 or not re.search(r"[\u4e00-\u9fff]", s):
+        return None, basis
+    return s, basis
+
+
+_LIST_CLOSE = re.compile(r"(?:^|[\s。;:,])[\d一二三四五六七八九十]{1,2}\)$")
+
+
+def _is_list_close(text: str, i: int) -> bool:
+    """A ")" that closes a list marker such as "6)", not a parenthesis."""
+    return text[i] == ")" and bool(_LIST_CLOSE.search(text[max(0, i - 4): i + 1]))
+
+
+def _local_lead(text: str, a: int, b: int) -> tuple[int, bool]:
+    """Start of the clause that ends at ``b`` (scanning back no further than ``a``) and whether
+    it opens inside parentheses. Separators inside parentheses do not count; a line break
+    counts unless it only wraps a long line mid-sentence."""
+    depth = 0
+    i = b - 1
+    while i >= a:
+        c = text[i]
+        if c == ")" and not _is_list_close(text, i):
+            depth += 1
+        elif c == "(":
+            if depth == 0:
+                return i + 1, True
+            depth -= 1
+        elif depth == 0 and (c in ",;。:!?、" or c == "\n" and _hard_break(text, i)):
+            return i + 1, False
+        i -= 1
+    return a, False
+
+
+def _hard_break(text: str, i: int) -> bool:
+    """Whether the line break at ``i`` ends a line (heading, paragraph) rather than wraps one."""
+    j = i
+    while j > 0 and text[j - 1] in " \t\n":
+        j -= 1
+    line_start = text.rfind("\n", 0, j) + 1
+    prev = text[line_start:j]
+    if not prev or prev[-1] in "。;:!?":
+        return True
+    return len(prev) < 15 or bool(_HEADING.match(prev))
+
+
+def _break_kind(text: str, i: int) -> str:
+    """A line break as a separator: a wrapped line is nothing, a line ending in ";" or "," is a
+    statement break (lists run on over such lines), one after ":" a sentence break, any other
+    a paragraph break."""
+    if not _hard_break(text, i):
+        return ""
+    j = i
+    while j > 0 and text[j - 1] in " \t\n":
+        j -= 1
+    last = text[j - 1] if j > 0 else ""
+    if last in ";,、":
+        return ";"
+    if last == ":":
+        return "。"
+    return "\n"
+
+
+def _separators(text: str, a: int, b: int, skip: list[tuple[int, int, str]]) -> str:
+    """The strongest separator between a and b outside parentheses: "\\n", "。", ";", "," or ""."""
+    strongest = ""
+    rank = {"": 0, ",": 1, ";": 2, "。": 3, "\n": 4}
+    depth = 0
+    i = a
+    while i < b:
+        c = text[i]
+        if c == "(":
+            depth += 1
+        elif c == ")" and not _is_list_close(text, i):
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            if c == "\n":
+                k = _break_kind(text, i)
+            else:
+                k = "。" if c in "。!?" else ";" if c == ";" else "," if c in ",、:" else ""
+            if rank[k] > rank[strongest]:
+                strongest = k
+        i += 1
+    return strongest
+
+
+def _trigger(lead: str, change_ents: list[Span], lead_start: int) -> tuple[Optional[str], bool, Optional[int]]:
+    """(direction, is_template, position) of a change trigger ending the lead."""
+    tail = lead.rstrip().rstrip(" 了为至到:")
+    if not tail:
+        return None, False, None
+    tm = _TEMPLATE.search(tail, max(0, len(tail) - 8))
+    if tm and tm.end() == len(tail):
+        return None, True, tm.start()
+    for ent in change_ents:
+        if ent.end_char - lead_start == len(tail):
+            flags = tuple(ent._.flags or ())
+            if "template" in flags or (ent._.direction is None and "(" in ent.text):
+                return None, True, ent.start_char - lead_start
+            return ent._.direction, False, ent.start_char - lead_start
+    for word, direction in _TRIGGERS:
+        if tail.endswith(word):
+            return direction, False, len(tail) - len(word)
+    return None, False, None
+
+
+class _ProseReader:
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.text = doc.text
+        self.period = document_period(doc)
+        self.facts: list[Fact] = []
+        self.links: list[Link] = []
+        self.fact_stmt: list[int] = []  # statement id of each fact (for reasons)
+        figures = [e.start_char for e in doc.ents if e.label_ in VALUE_LABELS]
+        self.reasons = _reasons(self.text, doc._.norm, figures)
+        self.tables = _table_lines(self.text)
+        layout = doc.spans["layout"] if "layout" in doc.spans else []
+        self.layout = sorted((s.start_char, s.end_char) for s in layout)
+
+    # -- entity helpers ------------------------------------------------------------------
+    def _excluded(self, start: int) -> bool:
+        return _inside(self.tables, start) or _inside(self.layout, start)
+
+    def _in_reason(self, start: int) -> bool:
+        return any(a <= start < b for a, b, _ in self.reasons)
+
+    def events(self) -> list[Span]:
+        out = []
+        for ent in self.doc.ents:
+            if self._excluded(ent.start_char) or self._in_reason(ent.start_char):
+                continue
+            if ent.label_ in VALUE_LABELS and ent._.value is not None:
+                out.append(ent)
+            elif ent.label_ == "CHANGE" and ent._.direction == "flat":
+                out.append(ent)
+        return out
+
+    def _ents_between(self, a: int, b: int, label: str) -> list[Span]:
+        return [e for e in self.doc.ents if e.label_ == label and a <= e.start_char and e.end_char <= b]
+
+    # -- the walk ------------------------------------------------------------------------
+    def run(self) -> ProseResult:
+        text = self.text
+        events = self.events()
+        prev_end = 0
+        stmt = 0
+        para = 0
+        current: Optional[_Topic] = None  # figures without a subject attach here
+        main: Optional[_Topic] = None  # the last non-parenthetical topic
+        main_stmt = -1
+        paren = False
+        sent_period = self.period
+        stmt_base: Optional[str] = None  # the comparison last stated in this statement
+        scopes: list[_Scope] = []
+        coord: list[_Topic] = []
+        coord_next = 0
+        chain: Optional[tuple[Optional[str], bool, str, Optional[str]]] = None  # a "各…" trigger shared along "、"
+
+        for ent in events:
+            gap_start = prev_end
+            # strip reason regions out of the gap: their text is not a lead
+            for ra, rb, _ in self.reasons:
+                if gap_start <= ra < ent.start_char and rb <= ent.start_char:
+                    gap_start = max(gap_start, rb)
+            sep = _separators(text, prev_end, ent.start_char, [])
+            if sep in ("", ",") and gap_start > prev_end and _joined_break(self.doc._.norm, text, gap_start):
+                sep = "。"  # a cause ended at a wrapped line that starts a new item
+            # paragraph/sentence/statement bookkeeping
+            if sep in ("\n", "。"):
+                self._sent += 1
+                new_para = sep == "\n"
+                if new_para:
+                    para += 1
+                stmt += 1
+                paren = False
+                sent_period = self.period
+                stmt_base = None
+                coord, coord_next, chain = [], 0, None
+                heading = any(_HEADING.match(ln) for ln in text[prev_end: ent.start_char].split("\n")[1:])
+                scopes = self._close_scopes(scopes, "paragraph" if new_para else "sentence", para, heading)
+            elif sep == ";":
+                stmt += 1
+                paren = False
+                stmt_base = None
+                coord, coord_next, chain = [], 0, None
+                scopes = self._close_scopes(scopes, "statement", para, False)
+            lead_start, in_paren = _local_lead(text, max(gap_start, ent.start_char - MAX_LEAD), ent.start_char)
+            lead = text[lead_start: ent.start_char]
+            # list openers in the gap
+            gap = text[max(gap_start, ent.start_char - MAX_LEAD): ent.start_char]
+            scopes = self._open_scopes(scopes, gap, lead, main, current, para)
+            prev_end = ent.end_char
+
+            if ent.label_ == "CHANGE":  # "与上年持平": a change of zero
+                self._flat(ent, lead, current or main, sent_period, stmt)
+                continue
+
+            figure = self._read(ent, lead, lead_start, sent_period)
+            if figure is None:
+                continue
+            measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord, bare_chain = figure
+            if year:
+                sent_period = year
+            period = sent_period
+            if measure in ("change", "change_pct"):
+                # "增长 6.37%" after "较 2020年增加 25.66万元": the comparison of the statement
+                base = base or stmt_base
+                stmt_base = base
+
+            # which topic the figure is about
+            topic: Optional[_Topic]
+            if bare_chain and coord and coord_next < len(coord):
+                topic = coord[coord_next]
+                coord_next += 1
+                if chain is not None and measure != "amount" or chain is not None and ent.label_ == "PERCENT":
+                    measure, direction, template, base = chain[2], chain[0], chain[1], chain[3]
+            elif is_coord and subject and "、" in subject:
+                coord = [self._new_topic(s, subj_score) for s in _split_coordination(subject)]
+                topic = coord[0]
+                coord_next = 1
+                chain = None
+            elif is_coord and coord and subject is None:
+                topic = coord[0]
+                coord_next = 1
+                chain = (direction, template, measure, base)
+            elif subject is not None:
+                topic = self._new_topic(subject, subj_score)
+                lead_norm = "".join(lead.split())
+                is_paren = in_paren or (
+                    lead_norm.startswith("其中") and not lead_norm.startswith("其中:") and main is not None and main_stmt == stmt
+                )
+                if is_paren:
+                    paren = True
+                else:
+                    main, main_stmt = topic, stmt
+                    paren = False
+                self._add_item(scopes, topic, para, lead)
+            else:
+                # inside "其中 X 0万元," a comparison is about the whole (收入总计), unless X is
+                # a full item of its own ("其中公务用车购置年初预算数为 0万元,决算数为 0万元")
+                detailed = current is not None and any(b is not None for b in current.amounts)
+                topic = main if (paren and main is not None and not detailed) else current
+            if subject is not None:
+                current = topic
+            idx = self._emit(ent, topic, measure, direction, template, period, base, basis, comparator, stmt,
+                             inherited=subject is None)
+            if idx is None:
+                continue
+            self._link(idx, topic, measure, basis, share_total, scopes, main)
+
+        self._close_scopes(scopes, "end", para + 1, False)
+        self._attach_reasons()
+        return ProseResult(self.facts, self.links)
+
+    # -- reading one figure ---------------------------------------------------------------
+    def _read(self, ent: Span, lead: str, lead_start: int, sent_period: Optional[str]):
+        label = ent.label_
+        change_ents = self._ents_between(lead_start, ent.start_char, "CHANGE")
+        norm_lead = "".join(lead.split())
+        bare_chain = norm_lead == "" and self.text[max(0, lead_start - 1): lead_start] == "、"
+
+        # comparator (targets: "≥ 95%")
+        comparator = None
+        stripped = lead.rstrip()
+        if stripped and stripped[-1] in _COMPARATOR:
+            comparator = _COMPARATOR[stripped[-1]]
+            lead = stripped[:-1]
+
+        # base period from a comparison; the subject part is what comes before it
+        base = None
+        cmp_at = None
+        m = None
+        for m in _COMPARE.finditer(lead):
+            pass
+        if m is not None:
+            cmp_at = m.start()
+            if m.group(0) == "同比" or m.group("prev"):
+                base = _minus_one(sent_period)
+            elif m.group("year"):
+                base = m.group("year")
+            elif m.group("budget") or m.group("this"):
+                base = sent_period
+        direction, template, trig_at = _trigger(lead, change_ents, lead_start)
+        is_coord = bool(_COORD.search(lead[-12:] if trig_at is None else lead[max(0, trig_at - 3): trig_at + 1]))
+
+        share_total = None
+        measure = "amount"
+        if comparator is not None:
+            measure = "target"
+        elif label == "PERCENT":
+            sm = _SHARE.search(norm_lead)
+            if sm and "占" in norm_lead:
+                measure = "share_pct"
+                share_total = _clean_subject(sm.group("total"))[0]
+            elif _EXECUTION.search(norm_lead[-12:]):
+                measure = "execution_pct"
+            elif trig_at is not None or template:
+                measure = "change_pct"
+        elif trig_at is not None or template:
+            measure = "change"
+        # the subject part of the lead: before any comparison, trigger or cue
+        cut = len(lead)
+        for pos in (cmp_at, trig_at):
+            if pos is not None:
+                cut = min(cut, pos)
+        if measure == "share_pct":
+            cut = min(cut, lead.find("占") if "占" in lead else cut)
+        if measure == "execution_pct":
+            em = _EXECUTION.search(lead)
+            if em:
+                cut = min(cut, em.start())
+        subject_part = lead[:cut]
+        if is_coord:
+            subject_part = _COORD.split(subject_part)[0]
+        year = None
+        for y in _YEAR.finditer(subject_part):
+            before = subject_part[max(0, y.start() - 3): y.start()]
+            after = subject_part[y.end(): y.end() + 3]
+            if not re.search(r"[较比与止至]\s?$", before) and not re.match(r"\s?\d{1,2}\s?月", after):
+                year = y.group(1)
+        subject, basis = _clean_subject(subject_part)
+        if subject is None and not norm_lead and self.text[lead_start - 1: lead_start] == ":":
+            # "年度预算安排:27万元": a label before the colon
+            label_start, _ = _local_lead(self.text, max(0, lead_start - 1 - 30), lead_start - 1)
+            subject, basis = _clean_subject(self.text[label_start: lead_start - 1])
+        # a SUBJECT entity ending where the phrase ends is the governing subject
+        subj_score = 0.75
+        if subject is not None:
+            # a SUBJECT entity ending the phrase grounds it; the phrase keeps its qualifiers
+            # ("财政拨款本年支出", "货物采购授予中小企业合同金额")
+            for s in reversed(self._ents_between(lead_start, lead_start + cut, "SUBJECT")):
+                name = "".join(s.text.split())
+                if subject.endswith(name):
+                    subj_score = 0.95 if subject == name else 0.85
+                    break
+        if basis is None:
+            # "决算数较 2020年减少": the basis is said before the comparison
+            bm = re.search(r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数)|(?P<actual>决算数|执行数))", subject_part[-8:])
+            if bm and (measure in ("amount", "change", "change_pct")):
+                basis = "budget" if bm.group("budget") else "actual"
+        if measure == "amount" and label == "PERCENT" and subject is None:
+            return None  # a bare percentage with nothing to say what it is
+        return measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord, bare_chain
+
+    def _new_topic(self, subject: str, score: float) -> _Topic:
+        return _Topic(subject=subject, score=score)
+
+    # -- facts ----------------------------------------------------------------------------
+    def _emit(self, ent, topic, measure, direction, template, period, base, basis, comparator, stmt, inherited) -> Optional[int]:
+        value = str(ent._.value)
+        unit = MONEY_UNIT if ent.label_ == "AMOUNT" else PERCENT_UNIT if ent.label_ == "PERCENT" else (ent._.unit or "")
+        flags: list[str] = []
+        if template:
+            flags.append("template")
+            direction = None
+        elif measure in ("change", "change_pct"):
+            if _is_zero(value):
+                direction = "flat"
+        else:
+            direction = None
+        if "approximate" in tuple(ent._.flags or ()):
+            flags.append("approximate")
+        subject = topic.subject if topic is not None else None
+        score = topic.score if topic is not None else 0.3
+        if inherited and topic is not None:
+            score = min(score, 0.85)
+        if measure not in ("change", "change_pct"):
+            base = None
+        try:
+            fact = Fact(
+                subject=subject,
+                measure=measure,
+                value=value,
+                unit=unit,
+                direction=direction,
+                comparator=comparator if measure == "target" else None,
+                period=period,
+                base_period=base,
+                basis=basis if measure in ("amount", "change", "change_pct", "target") else None,
+                evidence=Offsets(start=ent.start_char, end=ent.end_char),
+                score=round(score, 3),
+                flags=flags,
+            )
+        except ValueError:
+            return None  # an entity value that is not an exact decimal: nothing to state
+        self.facts.append(fact)
+        self.fact_stmt.append(stmt)
+        return len(self.facts) - 1
+
+    def _flat(self, ent: Span, lead: str, topic: Optional[_Topic], period: Optional[str], stmt: int) -> None:
+        if topic is None:
+            return
+        base = None
+        m = None
+        for m in _COMPARE.finditer(lead):
+            pass
+        if m is not None:
+            base = m.group("year") or (_minus_one(period) if (m.group(0) == "同比" or m.group("prev")) else period)
+        fact = Fact(
+            subject=topic.subject, measure="change", value="0", unit=topic.unit or MONEY_UNIT, direction="flat",
+            period=period, base_period=base, evidence=Offsets(start=ent.start_char, end=ent.end_char),
+            score=round(min(topic.score, 0.8), 3),
+        )
+        self.facts.append(fact)
+        self.fact_stmt.append(stmt)
+        topic.change = len(self.facts) - 1
+
+    # -- links ----------------------------------------------------------------------------
+    def _link(self, idx: int, topic: Optional[_Topic], measure: str, basis, share_total, scopes, main) -> None:
+        fact = self.facts[idx]
+        if topic is None:
+            return
+        if measure == "amount":
+            topic.amounts.setdefault(basis, idx)
+            topic.amounts[basis] = idx
+            topic.unit = topic.unit or fact.unit
+            topic.change = None
+        elif measure == "change" and "template" not in fact.flags:
+            topic.change = idx
+            topic.change_base = fact.base_period
+        elif measure == "change_pct" and "template" not in fact.flags:
+            amount = self._amount_for_change(topic)
+            if topic.change is not None and amount is not None:
+                self.links.append(Link("change_pct", {"pct": idx, "change": topic.change, "amount": amount}))
+        elif measure == "execution_pct":
+            budget = topic.amounts.get("budget")
+            actual = topic.amounts.get("actual", topic.amounts.get(None))
+            if budget is not None and actual is not None:
+                self.links.append(Link("execution_pct", {"pct": idx, "budget": budget, "actual": actual}))
+        elif measure == "share_pct":
+            part = topic.amounts.get(None, topic.amounts.get("actual", topic.amounts.get("budget")))
+            total = None
+            if share_total:
+                total = self._latest_amount_of(share_total)
+            elif scopes and scopes[-1].parent is not None and scopes[-1].parent is not topic:
+                total = _pick_amount(scopes[-1].parent)
+            if part is not None and total is not None and part != total:
+                self.links.append(Link("share_pct", {"pct": idx, "part": part, "total": total}))
+
+    def _amount_for_change(self, topic: _Topic) -> Optional[int]:
+        for b in (None, "actual", "budget"):
+            if b in topic.amounts:
+                return topic.amounts[b]
+        return None
+
+    def _latest_amount_of(self, subject: str) -> Optional[int]:
+        for i in range(len(self.facts) - 1, -1, -1):
+            f = self.facts[i]
+            if f.measure == "amount" and f.subject == subject:
+                return i
+        return None
+
+    # -- lists ----------------------------------------------------------------------------
+    def _open_scopes(self, scopes, gap: str, lead: str, main, current, para) -> list[_Scope]:
+        g = "".join(gap.split())
+        # "X,其中:" at a line end: the list runs over the following paragraphs
+        if ")" in g:
+            for s in scopes:
+                if s.kind == "paren":
+                    self._sum_links(s)
+            scopes = [s for s in scopes if s.kind != "paren"]
+        if g.endswith("其中:") or re.search(r"其中:\n", gap.replace(" ", "")):
+            scopes = scopes + [_Scope("multi", main, opened_para=para)]
+        elif "其中" in g:
+            # the parent is the last main topic said before "其中"; "(其中 X)" ends with its parenthesis
+            at = g.rfind("其中")
+            kind = "paren" if g.rfind("(", 0, at) > g.rfind(")", 0, at) else "sentence"
+            scopes = scopes + [_Scope(kind, main, opened_para=para)]
+        if re.search(r"(?:主要包括|包括):?", g) and not g.endswith("其中:"):
+            parent = current if current is not None else main
+            scopes = scopes + [_Scope("statement", parent, opened_para=para)]
+        dm = re.search(r"按[^,;。:]{1,20}划分:", g)
+        if dm:
+            parent = self._latest_total_topic()
+            scopes = scopes + [_Scope("paragraph", parent, opened_para=para)]
+        cm = re.search(r"([\u4e00-\u9fff]{2,12}?)的具体构成为?:", g)
+        if cm:
+            whole = cm.group(1)
+            scopes = scopes + [_Scope("paragraph", self._topic_starting(whole), opened_para=para)]
+        return scopes
+
+    def _latest_total_topic(self) -> Optional[_Topic]:
+        for t in reversed(self._topics):
+            if t.subject and re.search(r"(?:总额|总计|合计)$", t.subject) and t.amounts:
+                return t
+        return None
+
+    def _topic_starting(self, whole: str) -> Optional[_Topic]:
+        for t in reversed(self._topics):
+            if t.subject and t.subject.startswith(whole) and t.amounts:
+                return t
+        return None
+
+    def _add_item(self, scopes: list[_Scope], topic: _Topic, para: int, lead: str) -> None:
+        self._topics.append(topic)
+        if not scopes:
+            return
+        scope = scopes[-1]
+        if scope.parent is topic:
+            return
+        if scope.kind == "multi":
+            # one item per sentence: "(一)X…。(二)Y…" — later topics of the sentence are details
+            if scope.last_item_para == self._sent:
+                return
+            scope.last_item_para = self._sent
+        scope.items.append(topic)
+
+    def _close_scopes(self, scopes: list[_Scope], boundary: str, para: int, heading: bool) -> list[_Scope]:
+        keep = []
+        strength = {"statement": 1, "sentence": 2, "paragraph": 3, "end": 5}[boundary]
+        for s in scopes:
+            need = {"statement": 1, "paren": 1, "sentence": 2, "paragraph": 3, "multi": 4}[s.kind]
+            closes = strength >= need or (s.kind == "multi" and heading)
+            if s.kind == "statement" and strength >= 1:
+                closes = True
+            if closes:
+                self._sum_links(s)
+            else:
+                keep.append(s)
+        return keep
+
+    def _sum_links(self, scope: _Scope) -> None:
+        parent = scope.parent
+        items = [t for t in scope.items if t is not parent and t.amounts]
+        if parent is None or not parent.amounts or len(items) < 2:
+            return
+        if parent.subject and "收支" in parent.subject:
+            return  # "收支总额 X,其中:本年收入 X…;本年支出 X…": two sides of one balance, not parts
+        unit = parent.unit
+        items = [t for t in items if t.unit == unit]
+        if len(items) < 2:
+            return
+        for basis, total in parent.amounts.items():
+            parts = []
+            for t in items:
+                p = t.amounts.get(basis, t.amounts.get(None))
+                if p is None:
+                    break
+                parts.append(p)
+            else:
+                self.links.append(Link("total_sum", {"total": total, "parts": parts}))
+        if parent.change is not None and all(t.change is not None for t in items):
+            self.links.append(Link("change_sum", {"total": parent.change, "parts": [t.change for t in items]}))
+
+    # -- reasons --------------------------------------------------------------------------
+    def _attach_reasons(self) -> None:
+        text = self.text
+        for ra, rb, cause in self.reasons:
+            if not cause:
+                continue
+            # the statement the cause belongs to: back to the previous ";" / "。" / paragraph
+            a = ra
+            while a > 0 and text[a - 1] not in ";。!?" and not (text[a - 1] == "\n" and _hard_break(text, a - 1)):
+                a -= 1
+            for i, f in enumerate(self.facts):
+                if a <= f.evidence.start < ra and f.reason is None:
+                    self.facts[i] = f.model_copy(update={"reason": cause})
+
+    _topics: list[_Topic]
+    _sent: int
+
+
+def _split_coordination(subject: str) -> list[str]:
+    """``收、支总计`` → ``收入总计``, ``支出总计``: parts share the tail of the last part."""
+    parts = subject.split("、")
+    k = max(len(p) for p in parts[:-1])
+    last = parts[-1]
+    tail = last[k:] if len(last) > k else ""
+    heads = parts[:-1] + [last[:k] if tail else last]
+    expand = {"收": "收入", "支": "支出"}
+    return [expand.get(h, h) + tail for h in heads]
+
+
+def _pick_amount(topic: _Topic) -> Optional[int]:
+    for b in (None, "actual", "budget"):
+        if b in topic.amounts:
+            return topic.amounts[b]
+    return None
+
+
+def extract_prose(doc: Doc) -> ProseResult:
+    """Facts from the prose of ``doc`` (entities from ``doc.ents``) and the links between them."""
+    reader = _ProseReader(doc)
+    reader._topics = []
+    reader._sent = 0
+    return reader.run()
+
+
+def prose_facts(doc: Doc) -> list[Fact]:
+    return extract_prose(doc).facts

@@ -1,0 +1,1 @@
+"""The statistical part: a token BIO tagger (scikit-learn), its data, training and safe storage."""

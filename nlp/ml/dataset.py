@@ -1,0 +1,113 @@
+"""Gold documents for training and evaluation, and their alignment with tokens.
+
+Gold records (``annotations/gold/<doc_id>.jsonl``, schema in ``annotations/schema/``) carry
+spans and facts relative to their record; here they are lifted to whole-document offsets
+(into the original source text), the unit every evaluation compares on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+GOLD_DIR = REPO_ROOT / "annotations" / "gold"
+SOURCES_DIR = REPO_ROOT / "annotations" / "sources"
+FOLDS_FILE = REPO_ROOT / "annotations" / "folds.json"
+
+
+@dataclass(frozen=True)
+class GoldSpan:
+    start: int
+    end: int
+    label: str
+    value: str | None = None
+
+
+@dataclass
+class GoldDocument:
+    doc_id: str
+    text: str
+    spans: list[GoldSpan] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_gold_documents(gold_dir: Path = GOLD_DIR, sources_dir: Path = SOURCES_DIR) -> list[GoldDocument]:
+    docs = []
+    for path in sorted(Path(gold_dir).glob("*.jsonl")):
+        doc_id = path.stem
+        text = (Path(sources_dir) / f"{doc_id}.txt").read_text(encoding="utf-8")
+        gd = GoldDocument(doc_id, text)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            off = rec["offset"]
+            if text[off: off + len(rec["text"])] != rec["text"]:
+                raise ValueError(f"{path}: record {rec.get('record_id')} does not match the source at offset {off}")
+            for s in rec.get("spans", []):
+                gd.spans.append(GoldSpan(off + s["start"], off + s["end"], s["label"], s.get("value")))
+            for f in rec.get("facts", []):
+                f = dict(f)
+                ev = f["evidence"]
+                f["evidence"] = {"start": off + ev["start"], "end": off + ev["end"]}
+                gd.facts.append(f)
+        docs.append(gd)
+    return docs
+
+
+def gold_hash(gold_dir: Path = GOLD_DIR) -> str:
+    h = hashlib.sha256()
+    for path in sorted(Path(gold_dir).glob("*.jsonl")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def load_folds(path: Path = FOLDS_FILE, doc_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Leave-one-document-out folds as recorded with the data (or derived from ``doc_ids``)."""
+    if Path(path).exists():
+        folds = json.loads(Path(path).read_text(encoding="utf-8"))["folds"]
+    else:
+        ids = sorted(doc_ids)
+        folds = [{"name": f"heldout-{d}", "test": [d], "train": [o for o in ids if o != d]} for d in ids]
+    for fold in folds:
+        if set(fold["test"]) & set(fold["train"]):
+            raise ValueError(f"fold {fold.get('name')} trains and tests on the same document")
+    return folds
+
+
+def bio_tags(doc: Doc, spans: Iterable[GoldSpan]) -> tuple[list[str], int]:
+    """BIO tags for the tokens of ``doc`` (made from the original text) and the number of gold
+    spans whose edges do not fall on token edges (those are tagged on the covering tokens)."""
+    tags = ["O"] * len(doc)
+    norm = doc._.norm
+    misaligned = 0
+    for s in sorted(spans, key=lambda s: (s.start, -s.end)):
+        a, b = norm.from_original(s.start, s.end)
+        if b <= a:
+            misaligned += 1
+            continue
+        span = doc.char_span(a, b, alignment_mode="strict")
+        if span is None:
+            misaligned += 1
+            span = doc.char_span(a, b, alignment_mode="expand")
+            if span is None:
+                continue
+        if any(t != "O" for t in tags[span.start: span.end]):
+            continue
+        tags[span.start] = f"B-{s.label}"
+        for k in range(span.start + 1, span.end):
+            tags[k] = f"I-{s.label}"
+    return tags, misaligned
+
+
+def tokenized(nlp: Language, text: str) -> Doc:
+    """Tokenizer only (normalisation + segmentation): what the tagger sees."""
+    return nlp.make_doc(text)

@@ -1,0 +1,1 @@
+"""HTTP routers, one module per concern. ``service.app.ROUTER_MODULES`` lists the ones mounted."""

@@ -1,0 +1,369 @@
+"""A Label Studio ML backend: pre-annotations while labelling, and retraining on demand.
+
+Point Label Studio (Settings → Model → Connect model) at ``http://HOST:PORT/label-studio``.
+It calls, under that prefix:
+
+- ``GET  /health``  → ``{"status": "UP", "model_version"}``;
+- ``POST /setup``   ``{project, schema, ...}`` → ``{"model_version"}``; checks that the
+  project's labeling config has our controls (``fiscal-extract annotate export -f
+  labelstudio`` writes it);
+- ``POST /predict`` ``{tasks: [{id, data: {text}}], ...}`` → ``{"results": [{"result",
+  "score", "model_version"}], "model_version"}``, one prediction per task, regions as in
+  ``nlp.annotation.interchange.labelstudio``. Open, like ``/extract``.
+- ``POST /webhook`` (Label Studio webhooks: ``ANNOTATION_CREATED`` / ``ANNOTATION_UPDATED``
+  bring the annotated task, ``START_TRAINING``) and ``POST /train``: import the submitted
+  annotations into the gold (validated, all or nothing, as ``annotate import``) and queue a
+  retrain; ``GET /jobs`` lists retrain jobs.
+
+State-changing calls need the token in ``FISCAL_ANNOTATION_TOKEN``: ``Authorization:
+Bearer <token>`` (or HTTP Basic with the token as password, which is what Label Studio's
+"basic auth" model setting sends). Without a configured token they are off (403).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import itertools
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+from fastapi import APIRouter, Depends, Header, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from nlp.annotation.interchange import labelstudio as ls
+from service.deps import get_extractor
+from service.errors import ApiError
+
+TOKEN_ENV = "FISCAL_ANNOTATION_TOKEN"
+RETRAIN_ENV = "FISCAL_RETRAIN_COMMAND"  # default: `fiscal-extract train`
+MAX_TASKS = 100
+MAX_TEXT_CHARS = 1_000_000
+MAX_SCHEMA_CHARS = 200_000
+RETRAIN_TIMEOUT_S = 6 * 3600
+
+router = APIRouter(prefix="/label-studio", tags=["label-studio"])
+
+
+# --- request / response models (Label Studio's payloads; unknown keys are tolerated) ---------
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class LSTask(_Open):
+    id: Optional[Union[int, str]] = None
+    data: dict[str, Any]
+
+
+class PredictRequest(_Open):
+    tasks: list[LSTask] = Field(max_length=MAX_TASKS)
+    project: Optional[Union[int, str]] = None
+    label_config: Optional[str] = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class LSPrediction(BaseModel):
+    result: list[dict[str, Any]]
+    score: float
+    model_version: str
+
+
+class PredictResponse(BaseModel):
+    results: list[LSPrediction]
+    model_version: str
+
+
+class SetupRequest(_Open):
+    project: Optional[Union[int, str]] = None
+    label_schema: Optional[str] = Field(None, alias="schema")
+    hostname: Optional[str] = None
+    access_token: Optional[str] = None
+    model_version: Optional[str] = None
+
+
+class SetupResponse(BaseModel):
+    model_version: str
+
+
+class HealthResponse(BaseModel):
+    status: str
+    model_version: str
+    training: bool
+
+
+class TrainRequest(_Open):
+    annotations: Optional[list[dict[str, Any]]] = None
+    project: Optional[Any] = None
+
+
+class WebhookRequest(_Open):
+    action: str
+    project: Optional[Any] = None
+    task: Optional[dict[str, Any]] = None
+    annotation: Optional[dict[str, Any]] = None
+
+
+class RetrainResponse(BaseModel):
+    status: str
+    job: Optional[dict[str, Any]] = None
+    imported: Optional[dict[str, Any]] = None
+
+
+# --- the retrain queue --------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    id: int
+    reason: str
+    state: str = "queued"  # queued | running | done | failed
+    created: float = field(default_factory=time.time)
+    finished: Optional[float] = None
+    returncode: Optional[int] = None
+    log_tail: str = ""
+
+
+def run_training_command(job: Job) -> int:
+    """The default retrain: ``$FISCAL_RETRAIN_COMMAND`` or ``fiscal-extract train``."""
+    cmd = shlex.split(os.environ.get(RETRAIN_ENV, "")) or [
+        sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main(['train']))"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RETRAIN_TIMEOUT_S,
+                          cwd=Path(__file__).resolve().parents[2])
+    job.log_tail = (proc.stdout + proc.stderr)[-2000:]
+    return proc.returncode
+
+
+class RetrainQueue:
+    """One retrain at a time on a background thread. Requests that arrive while a job is
+    still waiting join it (a burst of annotation webhooks gives one retrain, not fifty)."""
+
+    def __init__(self, runner: Callable[[Job], int] = run_training_command):
+        self.runner = runner
+        self.jobs: list[Job] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._thread: Optional[threading.Thread] = None
+
+    def submit(self, reason: str) -> Job:
+        with self._lock:
+            waiting = next((j for j in self.jobs if j.state == "queued"), None)
+            if waiting is not None:
+                waiting.reason += f"; {reason}"
+                return waiting
+            job = Job(next(self._ids), reason)
+            self.jobs.append(job)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="retrain", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+            return job
+
+    @property
+    def training(self) -> bool:
+        return any(j.state in ("queued", "running") for j in self.jobs)
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                job = next((j for j in self.jobs if j.state == "queued"), None)
+                if job is None:
+                    return
+                job.state = "running"
+            try:
+                rc = self.runner(job)
+                job.returncode = rc
+                job.state = "done" if rc == 0 else "failed"
+            except Exception as e:  # a failed retrain is reported on the job, never crashes the service
+                job.state = "failed"
+                job.log_tail = f"{type(e).__name__}: {e}"
+            job.finished = time.time()
+
+    def wait(self, timeout: float = 10.0) -> None:
+        """Block until no job is queued or running (tests, shutdown)."""
+        deadline = time.time() + timeout
+        while self.training and time.time() < deadline:
+            time.sleep(0.01)
+
+
+# --- dependencies (override in the app or in tests) -----------------------------------------
+
+
+_QUEUE = RetrainQueue()
+
+
+def get_retrain_queue() -> RetrainQueue:
+    return _QUEUE
+
+
+def get_gold_dir() -> Path:
+    from nlp.annotation.records import GOLD_DIR
+
+    return Path(os.environ.get("FISCAL_GOLD_DIR") or GOLD_DIR)
+
+
+def require_token(authorization: Optional[str] = Header(None)) -> None:
+    """Bearer token (or Basic with the token as password) equal to ``$FISCAL_ANNOTATION_TOKEN``."""
+    expected = os.environ.get(TOKEN_ENV)
+    if not expected:
+        raise ApiError(403, "forbidden", f"annotation write endpoints are disabled: set {TOKEN_ENV} on the server to enable them")
+    given = ""
+    if authorization:
+        scheme, _, cred = authorization.partition(" ")
+        if scheme.lower() in ("bearer", "token"):
+            given = cred.strip()
+        elif scheme.lower() == "basic":
+            try:
+                given = base64.b64decode(cred.strip(), validate=True).decode("utf-8").partition(":")[2]
+            except (binascii.Error, UnicodeDecodeError):
+                given = ""
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "missing or wrong annotation token (Authorization: Bearer <token>)")
+
+
+# --- logic ------------------------------------------------------------------------------
+
+
+def model_version(extractor) -> str:
+    return f"{extractor.model_info['name']}-{extractor.model_info['version']}"
+
+
+def _task_text(task: LSTask, index: int) -> str:
+    text = task.data.get(ls.TO_NAME)
+    if not isinstance(text, str):
+        strings = [v for v in task.data.values() if isinstance(v, str)]
+        if len(strings) != 1:
+            raise ApiError(422, "invalid_request", f"task {index} (id {task.id}): no data.text to annotate")
+        text = strings[0]
+    if len(text) > MAX_TEXT_CHARS:
+        raise ApiError(413, "payload_too_large", f"task {index} (id {task.id}): text over {MAX_TEXT_CHARS} characters")
+    return text
+
+
+def predict_tasks(tasks: list[LSTask], extractor) -> PredictResponse:
+    version = model_version(extractor)
+    texts = [_task_text(t, i) for i, t in enumerate(tasks)]
+    results = []
+    for text, res in zip(texts, extractor.pipe(texts)):
+        ents = res["entities"]
+        scores = {(e["start"], e["end"], e["label"]): e["score"] for e in ents}
+        result = ls.region_results(text, ents, scores)
+        score = min(scores.values()) if scores else 1.0
+        results.append(LSPrediction(result=result, score=round(score, 4), model_version=version))
+    return PredictResponse(results=results, model_version=version)
+
+
+def check_label_config(schema: Optional[str]) -> None:
+    """The project must label with our control names, or predictions would not show."""
+    if not schema:
+        return
+    if len(schema) > MAX_SCHEMA_CHARS:
+        raise ApiError(413, "payload_too_large", "labeling config too large")
+    if "<!ENTITY" in schema or "<!DOCTYPE" in schema:
+        raise ApiError(422, "invalid_label_config", "labeling config must not declare a DTD or entities")
+    try:
+        root = ET.fromstring(schema)
+    except ET.ParseError as e:
+        raise ApiError(422, "invalid_label_config", f"labeling config is not XML: {e}") from None
+    labels = [el for el in root.iter("Labels") if el.get("name") == ls.FROM_LABEL and el.get("toName") == ls.TO_NAME]
+    if not labels:
+        raise ApiError(422, "invalid_label_config",
+                       f"labeling config needs <Labels name=\"{ls.FROM_LABEL}\" toName=\"{ls.TO_NAME}\">; "
+                       "use the config written by `fiscal-extract annotate export -f labelstudio`")
+    have = {el.get("value") for el in labels[0].iter("Label")}
+    from nlp.contract import LABELS
+
+    missing = [lab for lab in LABELS if lab not in have]
+    if missing:
+        raise ApiError(422, "invalid_label_config", f"labeling config lacks labels {missing}")
+
+
+def import_annotated_tasks(tasks: list[dict[str, Any]], gold_dir: Path) -> dict[str, Any]:
+    """Submitted Label Studio tasks into the gold, like ``annotate import`` (all or nothing)."""
+    from nlp.annotation.interchange.common import InterchangeError
+    from nlp.annotation.merge import merge
+
+    records = []
+    try:
+        for i, task in enumerate(tasks):
+            rec = ls.from_task(task, f"task {task.get('id', i)}")
+            if rec is not None:
+                records.append(rec)
+    except InterchangeError as e:
+        raise ApiError(422, "invalid_annotation", f"nothing imported: {e}") from None
+    if not records:
+        return {"added": 0, "updated": 0, "unchanged": 0}
+    plan = merge(records, gold_dir)
+    summary = plan.summary()
+    if not plan.ok:
+        conflict = bool(plan.conflicts) and not plan.errors
+        problems = [{"error": e} for e in summary["errors"]] + [{"conflict": c} for c in summary["conflicts"]]
+        raise ApiError(409 if conflict else 422, "annotation_conflict" if conflict else "invalid_annotation",
+                       f"nothing imported: {len(summary['errors'])} errors, {len(summary['conflicts'])} conflicts",
+                       problems[:50])
+    return {k: summary[k] for k in ("added", "updated", "unchanged", "warnings", "files")}
+
+
+def _task_with_annotation(req: WebhookRequest) -> list[dict[str, Any]]:
+    if not req.task or not req.annotation:
+        return []
+    task = dict(req.task)
+    task["annotations"] = [req.annotation]
+    return [task]
+
+
+# --- endpoints --------------------------------------------------------------------------
+
+
+@router.get("/health", response_model=HealthResponse)
+def health(extractor=Depends(get_extractor), queue: RetrainQueue = Depends(get_retrain_queue)) -> HealthResponse:
+    return HealthResponse(status="UP", model_version=model_version(extractor), training=queue.training)
+
+
+@router.post("/setup", response_model=SetupResponse)
+def setup(req: SetupRequest, extractor=Depends(get_extractor)) -> SetupResponse:
+    check_label_config(req.label_schema)
+    return SetupResponse(model_version=model_version(extractor))
+
+
+@router.post("/predict", response_model=PredictResponse)
+def predict(req: PredictRequest, extractor=Depends(get_extractor)) -> PredictResponse:
+    return predict_tasks(req.tasks, extractor)
+
+
+@router.post("/train", response_model=RetrainResponse, status_code=201, dependencies=[Depends(require_token)])
+def train(req: TrainRequest, queue: RetrainQueue = Depends(get_retrain_queue),
+          gold_dir: Path = Depends(get_gold_dir)) -> RetrainResponse:
+    imported = import_annotated_tasks(req.annotations or [], gold_dir)
+    job = queue.submit("train request")
+    return RetrainResponse(status="queued", job=asdict(job), imported=imported)
+
+
+TRAIN_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED", "START_TRAINING")
+
+
+@router.post("/webhook", response_model=RetrainResponse, status_code=201, dependencies=[Depends(require_token)])
+def webhook(req: WebhookRequest, response: Response, queue: RetrainQueue = Depends(get_retrain_queue),
+            gold_dir: Path = Depends(get_gold_dir)) -> RetrainResponse:
+    if req.action not in TRAIN_ACTIONS:
+        response.status_code = 200
+        return RetrainResponse(status=f"ignored: action {req.action}")
+    imported = import_annotated_tasks(_task_with_annotation(req), gold_dir)
+    job = queue.submit(f"webhook {req.action}")
+    return RetrainResponse(status="queued", job=asdict(job), imported=imported)
+
+
+@router.get("/jobs")
+def jobs(queue: RetrainQueue = Depends(get_retrain_queue)) -> list[dict[str, Any]]:
+    return [{k: v for k, v in asdict(j).items() if k != "log_tail"} for j in queue.jobs]
