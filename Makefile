@@ -5,6 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+WORKERS ?= 1
 
 .PHONY: run test install bench clean
 
@@ -17,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
-	$(BIN)/fiscal-extract serve --host $(HOST) --port $(PORT)
+	$(BIN)/fiscal-extract serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -23,11 +23,15 @@ def discover() -> list[str]:
     return sorted(names, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
 
 
+def on_demand(name: str) -> bool:
+    return name in ON_DEMAND or bool(getattr(importlib.import_module(f"bench.{name}"), "ON_DEMAND", False))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("-h", "--help", "--list"):
         print(__doc__)
-        print("benches:", ", ".join(f"{n} (on demand)" if n in ON_DEMAND else n for n in discover()))
+        print("benches:", ", ".join(f"{n} (on demand)" if on_demand(n) else n for n in discover()))
         return 0
     chosen = argv or discover()
     unknown = [n for n in chosen if n not in discover()]
@@ -38,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         module = importlib.import_module(f"bench.{name}")
         run = getattr(module, "main", None)
-        if not callable(run) or (not argv and (name in ON_DEMAND or getattr(module, "ON_DEMAND", False))):
+        if not callable(run) or (not argv and on_demand(name)):
             continue
         print(f"\n=== bench.{name} ===", flush=True)
         t0 = time.perf_counter()

@@ -15,10 +15,8 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -184,7 +182,7 @@ async def event_loop_stall(base: str, big_text: str) -> dict:
 
 
 def markdown(report: dict) -> str:
-    lines = [f"Server: {report['workers']} worker(s), {report['cpus']} CPU cores shared with the client; "
+    lines = [f"Server: {report['workers']} worker(s), {report['mode']} mode, {report['cpus']} CPU cores shared with the client; "
              f"{report['seconds_per_cell']} s per cell.", "",
              "| document | clients | requests | errors | req/s | p50 ms | p99 ms | server RSS MB |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -206,7 +204,7 @@ def markdown(report: dict) -> str:
 
 async def run_bench(base: str, pid: int, args: argparse.Namespace) -> dict:
     docs = {"1 KB": document_of(1024), "20 KB": document_of(20 * 1024)}
-    report = {"workers": args.workers, "cpus": os.cpu_count(), "seconds_per_cell": args.seconds,
+    report = {"workers": args.workers, "mode": args.mode, "cpus": os.cpu_count(), "seconds_per_cell": args.seconds,
               "rss_start_mb": rss_mb(pid), "cells": []}
     for name, text in docs.items():
         for clients in args.clients:
@@ -231,9 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     p.add_argument("--soak-seconds", type=float, default=30.0, help="the zero-error run at 32 clients (0: skip)")
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--mode", choices=("process", "thread"), default="process", help="FISCAL_EXTRACT_MODE of the server")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
-    with running_server(workers=args.workers, env={"FISCAL_LOG_LEVEL": "warning"}) as (base, proc):
+    with running_server(workers=args.workers, env={"FISCAL_LOG_LEVEL": "warning", "FISCAL_EXTRACT_MODE": args.mode}) as (base, proc):
         report = asyncio.run(run_bench(base, proc.pid, args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

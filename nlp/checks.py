@@ -23,12 +23,13 @@ the flag ``inconsistent``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
-from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Check, Fact, Offsets
+from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Check, Fact
 
 __all__ = ["Link", "check_facts", "table_links", "mark_inconsistent", "fact_tolerance"]
 
@@ -263,33 +264,56 @@ def _table_blocks(text: str) -> list[tuple[int, int]]:
 
 
 def _block_of(blocks: list[tuple[int, int]], pos: int) -> int:
-    for i, (a, b) in enumerate(blocks):
-        if a <= pos <= b:
-            return i
-    return -1
+    """Index of the block holding ``pos`` (blocks are sorted and disjoint), or -1."""
+    i = bisect_right(blocks, (pos, float("inf"))) - 1
+    return i if i >= 0 and blocks[i][0] <= pos <= blocks[i][1] else -1
 
 
 def _norm_name(s: Optional[str]) -> str:
     return "".join((s or "").split())
 
 
-def table_links(facts: Sequence[Fact], text: str) -> list[Link]:
+def _cell_places(tables) -> dict[int, tuple[int, int, tuple[str, ...]]]:
+    """Start offset of each value cell → (table, row, column path) from ``doc._.tables``."""
+    places: dict[int, tuple[int, int, tuple[str, ...]]] = {}
+    for t, table in enumerate(tables or ()):
+        for r, row in enumerate(getattr(table, "rows", ()) or ()):
+            for cell in getattr(row, "values", ()) or ():
+                column = table.column(cell.col)
+                path = tuple(column.path) if column is not None and column.path else (str(cell.col),)
+                places[cell.start] = (t, r, path)
+    return places
+
+
+def table_links(facts: Sequence[Fact], text: str, tables=None) -> list[Link]:
     """Sum relations among table facts: parent code vs children, 合计 row vs top-level codes,
-    a row's 合计 column vs its other columns. Facts are grouped by table (a run of tab-separated
-    lines of ``text``) and column; only money amounts take part."""
-    blocks = _table_blocks(text)
+    a row's 合计 / 小计 column vs the columns under the same header. Facts are placed by
+    ``tables`` (``doc._.tables``: table, row and header path of each cell) when given, else
+    by runs of tab-separated lines of ``text`` and the facts' column names; only money
+    amounts take part."""
+    places = _cell_places(tables)
+    blocks = _table_blocks(text) if not places else []
     parent_of = _code_parent()
-    groups: dict[tuple[int, Optional[str]], list[int]] = {}
-    rows: dict[tuple[int, int], list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
+    rows: dict[tuple, list[tuple[tuple[str, ...], int]]] = {}
     for i, f in enumerate(facts):
         if f.measure != "amount" or f.unit != MONEY_UNIT:
             continue
-        b = _block_of(blocks, f.evidence.start)
-        if b < 0:
-            continue
-        groups.setdefault((b, f.column), []).append(i)
-        line = text.rfind("\n", 0, f.evidence.start)
-        rows.setdefault((b, line), []).append(i)
+        if places:
+            place = places.get(f.evidence.start)
+            if place is None:
+                continue
+            t, r, path = place
+            groups.setdefault((t, path), []).append(i)
+            rows.setdefault((t, r), []).append((path, i))
+        else:
+            b = _block_of(blocks, f.evidence.start)
+            if b < 0:
+                continue
+            column = _norm_name(f.column)
+            groups.setdefault((b, column), []).append(i)
+            line = text.rfind("\n", 0, f.evidence.start)
+            rows.setdefault((b, line), []).append((tuple(column.split("/")) if column else ("",), i))
     links: list[Link] = []
     for (_, column), ids in groups.items():
         by_code: dict[str, int] = {}
@@ -308,33 +332,38 @@ def table_links(facts: Sequence[Fact], text: str) -> list[Link]:
         totals = [i for i in ids if not facts[i].code and _norm_name(facts[i].subject) in _TOTAL_NAMES]
         if top and len(totals) == 1:
             links.append(Link("total_sum", {"total": totals[0], "parts": top}))
-    for ids in rows.values():
-        cols = [_norm_name(facts[i].column) for i in ids]
-        if "合计" not in cols or any("小计" in c and "/" not in c for c in cols):
-            continue
-        total = ids[cols.index("合计")]
-        parts = _row_parts(facts, [i for i, c in zip(ids, cols) if c != "合计"])
-        if len(parts) >= 1:
-            links.append(Link("column_sum", {"total": total, "parts": parts}))
+    for cells in rows.values():
+        if not places and any(p[-1] == "小计" and len(p) == 1 for p, _ in cells):
+            continue  # 小计 groups without their header paths: which columns they cover is unknown
+        _row_links([(tuple(_norm_name(x) for x in p), i) for p, i in cells], (), links)
     return links
 
 
-def _row_parts(facts: Sequence[Fact], ids: list[int]) -> list[int]:
-    """The columns that add up to a row's 合计: under a grouped header ("因公出国(境)费/小计"),
-    a group's 小计 stands for its leaves."""
-    groups: dict[str, list[int]] = {}
-    order: list[str] = []
-    for i in ids:
-        col = _norm_name(facts[i].column)
-        head = col.split("/")[0] if "/" in col else col
-        if head not in groups:
-            order.append(head)
-        groups.setdefault(head, []).append(i)
+_TOTAL_COLUMNS = ("合计", "小计", "总计")
+
+
+def _row_links(cells: list[tuple[tuple[str, ...], int]], prefix: tuple[str, ...], links: list[Link]) -> list[int]:
+    """Column sums of one row over its header tree: under ``prefix``, a 合计/小计 column is the
+    sum of its sibling columns, a sibling group counting as its own 小计 (or its leaves).
+    Returns the facts that stand for the node ``prefix``."""
+    children: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for path, i in cells:
+        if path[: len(prefix)] == prefix and len(path) > len(prefix):
+            children.setdefault(path[len(prefix)], []).append((path, i))
+    depth = len(prefix) + 1
+    total_label = next((label for label in children if label in _TOTAL_COLUMNS), None)
     parts: list[int] = []
-    for head in order:
-        members = groups[head]
-        sub = [i for i in members if _norm_name(facts[i].column).endswith("小计")]
-        parts.extend(sub[:1] if sub else members)
+    for label, members in children.items():
+        if label == total_label:
+            continue
+        leaves = [i for p, i in members if len(p) == depth]
+        parts.extend(leaves if leaves else _row_links(members, prefix + (label,), links))
+    if total_label is not None:
+        totals = [i for p, i in children[total_label] if len(p) == depth]
+        if totals and parts:
+            links.append(Link("column_sum", {"total": totals[0], "parts": parts}))
+        if totals:
+            return totals[:1]
     return parts
 
 

@@ -45,6 +45,8 @@ __all__ = [
     "parse_tables",
     "layout_entities",
     "parse_target_value",
+    "target_measure",
+    "money_value",
     "clean_subject",
 ]
 
@@ -200,7 +202,7 @@ def clean_subject(text: str) -> str:
     return _WS_RE.sub("", text)
 
 
-def _money_value(num: str, unit: str) -> Optional[str]:
+def money_value(num: str, unit: str) -> Optional[str]:
     d = _to_decimal(num)
     mult = MONEY_UNITS.get(unit)
     if d is None or mult is None:
@@ -261,15 +263,18 @@ def _year_evidence(text: str) -> Iterator[tuple[re.Match[str], Optional[str]]]:
 
 
 def _title_like(text: str, start: int) -> bool:
-    """The line around ``start`` is short and has no clause punctuation: a heading."""
-    a = text.rfind("\n", max(0, start - 80), start) + 1
-    if a == 0 and start > 80:
-        return False
+    """The line around ``start`` is short and has no clause punctuation: a heading.
+    Only 80 characters either side are looked at, so the check is constant-time."""
+    lo = max(0, start - 80)
+    nl = text.rfind("\n", lo, start)
+    if nl < 0 and lo > 0:
+        return False  # no line start within reach: a long line
+    a = nl + 1
     b = text.find("\n", start, start + 80)
     if b < 0:
-        b = min(len(text), start + 80)
-        if b < len(text):
+        if start + 80 < len(text):
             return False
+        b = len(text)
     line = text[a:b]
     return len(line.strip()) <= 60 and not any(c in line for c in ",。;")
 
@@ -513,16 +518,25 @@ def _column_role(path: tuple[str, ...]) -> str:
         return "code" if "科目" in joined else "org_code"
     if leaf.endswith("名称"):
         return "org_name" if leaf.startswith(("单位", "部门")) else "name"
+    if leaf in ("项目", "科目", "收入项目", "支出项目"):  # 收支总表: 项目 | 预算数
+        return "name"
     if leaf in ("序号", "编号"):
         return "seq"
     return "value"
 
 
-def _column_period(path: tuple[str, ...]) -> Optional[str]:
+def _column_period(path: tuple[str, ...], doc_period: Optional[str] = None) -> Optional[str]:
+    """A year in the header (``2026年预算数``); ``上年``/``本年`` relative to the document's."""
     for label in path:
         m = _YEAR_RE.search(label)
         if m:
             return m.group(1)
+    if doc_period and doc_period.isdigit():
+        for label in path:
+            if label.startswith(("上年", "上一年")):
+                return str(int(doc_period) - 1)
+            if label.startswith(("本年", "当年")):
+                return doc_period
     return None
 
 
@@ -536,9 +550,10 @@ def _column_basis(path: tuple[str, ...]) -> Optional[str]:
 
 
 class _GridBuilder:
-    def __init__(self, table: Table, codes: CodeTable):
+    def __init__(self, table: Table, codes: CodeTable, doc_period: Optional[str] = None):
         self.table = table
         self.codes = codes
+        self.doc_period = doc_period
         self.lei: Optional[str] = None
         self.kuan: Optional[str] = None
         self.prev_level: Optional[str] = None
@@ -547,7 +562,9 @@ class _GridBuilder:
         t = self.table
         t.header_rows = header_rows
         paths = _header_paths(header_rows, ncols)
-        t.columns = [Column(i, p, _column_role(p), _column_period(p), _column_basis(p)) for i, p in enumerate(paths)]
+        t.columns = [
+            Column(i, p, _column_role(p), _column_period(p, self.doc_period), _column_basis(p)) for i, p in enumerate(paths)
+        ]
         if t.unit is None:  # a unit in a header cell: "金额(万元)"
             for cells in header_rows:
                 for c in cells:
@@ -591,28 +608,44 @@ class _GridBuilder:
         self.prev_level = level
         return code
 
+    def _groups(self, cells: list[Cell]) -> list[list[Cell]]:
+        """Cells split where a code/name column follows a value column: a 收支总表 row
+        ``一、财政拨款收入\t881.44\t一、社会保障和就业支出\t85.72`` holds two items."""
+        groups: list[list[Cell]] = [[]]
+        seen_value = False
+        for c in cells:
+            role = self.table.columns[c.col].role
+            if role in ("code", "name") and seen_value:
+                groups.append([])
+                seen_value = False
+            elif role == "value":
+                seen_value = True
+            groups[-1].append(c)
+        return groups
+
     def add_row(self, cells: list[Cell], a: int, b: int) -> None:
         t = self.table
         self._ensure_columns(len(cells))
-        row = Row("data", a, b, cells)
-        code_cell = None
-        for c in cells:
-            col = t.columns[c.col]
-            if not c.text:
-                continue
-            if col.role == "name" and row.subject_cell is None and not is_number(c.text):
-                row.subject_cell = c
-                row.subject = clean_subject(c.text)
-            elif col.role == "code" and code_cell is None:
-                code_cell = c
-            elif col.role == "value" and is_number(c.text):
-                row.values.append(c)
-        if code_cell is not None:
-            code = self._resolve_code(code_cell.text, row.subject)
-            if code is not None:
-                row.code, row.code_cell = code, code_cell
-        if row.values or row.subject or row.code:
-            t.rows.append(row)
+        for group in self._groups(cells):
+            row = Row("data", a, b, cells)
+            code_cell = None
+            for c in group:
+                col = t.columns[c.col]
+                if not c.text:
+                    continue
+                if col.role == "name" and row.subject_cell is None and not is_number(c.text):
+                    row.subject_cell = _strip_marker(c)
+                    row.subject = clean_subject(row.subject_cell.text)
+                elif col.role == "code" and code_cell is None:
+                    code_cell = c
+                elif col.role == "value" and is_number(c.text):
+                    row.values.append(c)
+            if code_cell is not None:
+                code = self._resolve_code(code_cell.text, row.subject)
+                if code is not None:
+                    row.code, row.code_cell = code, code_cell
+            if row.values or row.subject or row.code:
+                t.rows.append(row)
 
 
 def _add_target_row(table: Table, roles: dict[int, str], cells: list[Cell], a: int, b: int, cats: list[str]) -> None:
@@ -833,13 +866,20 @@ def _parse_block(
                 grid.add_row(cells, a, b)
                 continue
         # no open segment
-        if len(filled) == 1 and _is_text_only(cells):
-            t = filled[0].text
-            pm = _PERIOD_CAPTION_RE.fullmatch(t)
-            if pm:
-                caption_period = pm.group(1)
-            elif t.endswith("表") and len(t) <= 40:
-                title = clean_subject(t)
+        unit_cells = [(c, m) for c in filled if len(c.text) <= _MAX_CELL for m in [_UNIT_DECL_RE.search(c.text)] if m]
+        if _is_text_only(cells) and (len(filled) == 1 or (unit_cells and len(filled) <= 3)):
+            # a caption row inside the block: title, "(2026年度)", "单位:万元"
+            for c in filled:
+                pm = _PERIOD_CAPTION_RE.search(c.text) if len(c.text) <= _MAX_CELL else None
+                if pm:
+                    caption_period = pm.group(1)
+                t = _PERIOD_CAPTION_RE.sub("", c.text).strip()
+                if t.endswith("表") and len(t) <= 40:
+                    title = clean_subject(t)
+            if unit_cells:
+                c, m = unit_cells[-1]
+                ctx.unit, ctx.unit_span = m.group(1), (c.start + m.start(1), c.start + m.end(1))
+                unit_used = False
             pending = []
             continue
         if _is_index_row(cells) and pending:
@@ -847,7 +887,7 @@ def _parse_block(
             seg = new_table("grid", pending[-len(header)][1])
             seg.end = b
             seg.index_row = cells
-            grid = _GridBuilder(seg, codes)
+            grid = _GridBuilder(seg, codes, doc_period)
             grid.set_header(header, max(len(r) for r in (*header, cells)))
             pending = []
             continue
@@ -861,7 +901,7 @@ def _parse_block(
             header = [p[0] for p in pending[-_MAX_HEADER_ROWS:]]
             seg = new_table("grid", pending[-len(header)][1])
             seg.end = b
-            grid = _GridBuilder(seg, codes)
+            grid = _GridBuilder(seg, codes, doc_period)
             grid.set_header(header, max(len(r) for r in (*header, cells)))
             grid.add_row(cells, a, b)
             pending = []
@@ -869,6 +909,17 @@ def _parse_block(
         pending = []
     close()
     return out
+
+
+_LIST_MARKER_RE = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[(][一二三四五六七八九十\d]{1,3}[)]|\d{1,2}[、.](?!\d))\s{0,3}")
+
+
+def _strip_marker(cell: Cell) -> Cell:
+    """A row name without its list marker: ``一、一般公共预算拨款收入`` → ``一般公共预算拨款收入``."""
+    m = _LIST_MARKER_RE.match(cell.text)
+    if m is None or m.end() >= len(cell.text):
+        return cell
+    return Cell(cell.col, cell.start + m.end(), cell.end, cell.text[m.end() :])
 
 
 def _is_code_row(cells: list[Cell], table: Table) -> bool:
@@ -885,8 +936,14 @@ def _inline_kv_tables(text: str, period: Optional[str], basis: Optional[str]) ->
     tables: list[Table] = []
     current: Optional[Table] = None
     line_start = -1
+    ls = 0  # start of the line of the current match, found by scanning each character once
+    scanned = 0
     for m in _INLINE_KV_RE.finditer(text):
         a = m.start()
+        nl = text.rfind("\n", scanned, a)
+        if nl >= 0:
+            ls = nl + 1
+        scanned = a
         # the label: the ideographs right before "(万元)", at most 12
         k = a
         while k > 0 and a - k < 12 and re.match(f"[{_HAN}]", text[k - 1]):
@@ -894,7 +951,6 @@ def _inline_kv_tables(text: str, period: Optional[str], basis: Optional[str]) ->
         nm = _NUM_RE.match(text, m.end())
         if k == a or nm is None or text.rfind("\t", max(0, k - 1), nm.end()) >= 0:
             continue
-        ls = text.rfind("\n", 0, a) + 1
         if current is None or ls != line_start:
             if current is not None:
                 tables.append(current)
@@ -953,7 +1009,7 @@ def layout_entities(tables: list[Table]) -> list[LayoutEntity]:
             if not t.is_money:
                 continue
             for v in r.values:
-                value = _money_value(v.text, t.unit or "")
+                value = money_value(v.text, t.unit or "")
                 if value is not None:
                     out.append(LayoutEntity(v.start, v.end, "AMOUNT", value, "CNY"))
     out.sort(key=lambda e: (e.start, e.end))

@@ -38,7 +38,6 @@ _COUNT_UNITS = "人次|人|个|次|辆|张|台|家|件|份|场|条|户|例|项|�
 # is exactly three digits (",\d{3}" must not eat the head of "2020,2021"); a sign needs
 # a value start before it (the "-" of a range "95%-85%" is not a sign).
 PROTECTED = re.compile(
-    # a sign only where a value starts (not the dash of a range such as 95%-85%)
     r"(?<!\d)(?:(?<![^\s(\[:=,;])[-+])?+\d++(?:,\d{3}(?!\d))*+(?:\.\d++)?+"  # 428.59, 1,100.9, -3480.83, 2101501
     rf"|(?<![{_HAN_NUM}])(?![万亿千]++元)[{_HAN_NUM}]++(?=[几余多]?(?:万|亿|千)?元|[几余多]?万人)"  # 一百二十(万元), not 单位:万元
     rf"|(?<!百分)百分之[{_HAN_NUM}点]{{1,12}}+"  # 百分之五
@@ -106,10 +105,11 @@ class MemoSegmenter:
     repeat their phrases and table labels, and a run always segments the same way. The memo
     is bounded: it is emptied when full."""
 
-    def __init__(self, cut: Callable[[str], tuple[int, ...]], maxsize: int = 1 << 16):
+    def __init__(self, cut: Callable[[str], tuple[int, ...]], maxsize: int = 1 << 16, inner: object = None):
         self._cut = cut
         self._memo: dict[str, tuple[int, ...]] = {}
         self.maxsize = maxsize
+        self._inner = inner  # a memo inside ``cut`` (jieba's blocks), emptied with this one
 
     def __call__(self, run: str) -> tuple[int, ...]:
         got = self._memo.get(run)
@@ -122,7 +122,7 @@ class MemoSegmenter:
 
     def cache_clear(self) -> None:
         self._memo.clear()
-        inner = getattr(self._cut, "cache_clear", None)
+        inner = getattr(self._inner, "cache_clear", None)
         if inner:
             inner()
 
@@ -139,11 +139,10 @@ _JIEBA_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]++)|[^\u4E00-\u9FD5
 
 
 def _jieba_lengths(user_dict: str | None) -> Callable[[str], tuple[int, ...]]:
-    tok = _jieba(user_dict)
-    cut_block = getattr(tok, "_Tokenizer__cut_DAG", None)  # what tok.cut(s, HMM=True) runs per block
-    if cut_block is None:  # another jieba version: the public API, unmemoised per block
-        return lambda run: _checked(tok.lcut(run, HMM=True), run)
-    blocks = MemoSegmenter(lambda blk: _checked(list(cut_block(blk)), blk))
+    from nlp.segmentation.jieba_dag import block_cutter
+
+    cut_block = block_cutter(_jieba(user_dict))  # = tok.cut(block, HMM=True), faster (see there)
+    blocks = MemoSegmenter(lambda blk: _checked(cut_block(blk), blk))
 
     def lengths(run: str) -> tuple[int, ...]:
         out: list[int] = []
@@ -158,19 +157,81 @@ def _jieba_lengths(user_dict: str | None) -> Callable[[str], tuple[int, ...]]:
     return lengths
 
 
+@lru_cache(maxsize=None)
+def _term_trie(user_dict: str | None) -> dict:
+    """A character trie of the dictionary's words (two characters or more); "" marks a word end."""
+    trie: dict = {}
+    for word in dictionary_words(user_dict):
+        if len(word) > 1:
+            node = trie
+            for c in word:
+                node = node.setdefault(c, {})
+            node[""] = True
+    return trie
+
+
+def term_boundaries(run: str, trie: dict) -> set[int]:
+    """Where the longest dictionary word starting at each position begins and ends.
+
+    The SUBJECT rules match the lexicon leftmost-longest, so these are the only places a
+    lexicon span can start or end; a segmenter may glue a word across one (jieba's 经费支出
+    in 财政拨款“三公”经费支出), so the tokenizer cuts there too. Linear: a walk is bounded
+    by the longest word."""
+    cuts: set[int] = set()
+    n = len(run)
+    for i in range(n):
+        node = trie.get(run[i])
+        if node is None:
+            continue
+        j, longest = i + 1, 0
+        while True:
+            if "" in node:
+                longest = j
+            if j == n:
+                break
+            node = node.get(run[j])
+            if node is None:
+                break
+            j += 1
+        if longest:
+            cuts.add(i)
+            cuts.add(longest)
+    return cuts
+
+
+def _cut_at(lengths: tuple[int, ...], cuts: set[int]) -> tuple[int, ...]:
+    if not cuts:
+        return lengths
+    out: list[int] = []
+    pos = 0
+    for n in lengths:
+        start = pos
+        for c in range(pos + 1, pos + n):
+            if c in cuts:
+                out.append(c - start)
+                start = c
+        pos += n
+        out.append(pos - start)
+    return tuple(out)
+
+
 def make_segmenter(name: str, user_dict: str | None = None, pkuseg_model: str | None = None) -> Callable[[str], tuple[int, ...]]:
     """A function cutting a run of non-protected, non-space text into words, returned as
-    word lengths (memoised, see :class:`MemoSegmenter`)."""
+    word lengths (memoised, see :class:`MemoSegmenter`), also cut at dictionary-word
+    boundaries (:func:`term_boundaries`)."""
     if name == "jieba":
-        return MemoSegmenter(_jieba_lengths(user_dict))
-    if name == "pkuseg":
+        cut = _jieba_lengths(user_dict)
+    elif name == "pkuseg":
         if not pkuseg_model:
             raise ValueError("segmenter 'pkuseg' needs pkuseg_model (a directory shipped in models/)")
         seg = _pkuseg(str(pkuseg_model), user_dict)
-        return MemoSegmenter(lambda run: _checked(seg.cut(run), run))
-    if name == "char":
+        cut = lambda run: _checked(seg.cut(run), run)  # noqa: E731
+    elif name == "char":
         return lambda run: (1,) * len(run)
-    raise ValueError(f"unknown segmenter {name!r}: expected one of {', '.join(SEGMENTERS)}")
+    else:
+        raise ValueError(f"unknown segmenter {name!r}: expected one of {', '.join(SEGMENTERS)}")
+    trie = _term_trie(user_dict)
+    return MemoSegmenter(lambda run: _cut_at(cut(run), term_boundaries(run, trie)), inner=cut)
 
 
 _NON_SPACE = re.compile(r"\S++")  # finditer resumes after a whole run: linear
@@ -198,30 +259,44 @@ def _gap_words(text: str, a: int, b: int, segment: Callable[[str], tuple[int, ..
             pos += n
 
 
-def doc_from_pieces(vocab: Vocab, text: str, pieces: list[tuple[int, int]]) -> Doc:
-    """A Doc over exactly ``text`` whose tokens are ``pieces``; other whitespace becomes tokens."""
+_GAP = re.compile(r"(\s++)|\S++")
+
+
+def words_and_spaces(text: str, segment: Callable[[str], tuple[int, ...]]) -> tuple[list[str], list[bool]]:
+    """spaCy's ``words``/``spaces`` for ``text``: the tokens of :func:`iter_pieces`, each
+    whitespace run a token of its own except a single space after a word (``spaces``).
+    One pass, no intermediate piece list: this is the tokenizer's hot loop."""
     words: list[str] = []
     spaces: list[bool] = []
-    pos = 0
-    for a, b in pieces:
-        if a > pos:
-            gap = text[pos:a]
-            if gap == " " and words and not spaces[-1]:
-                spaces[-1] = True
+    word, space = words.append, spaces.append
+
+    def gap(a: int, b: int) -> None:
+        for g in _GAP.finditer(text, a, b):
+            run = g.group()
+            if g.start(1) >= 0:  # whitespace
+                if run == " " and words and not spaces[-1]:
+                    spaces[-1] = True
+                else:
+                    word(run)
+                    space(False)
             else:
-                words.append(gap)
-                spaces.append(False)
-        words.append(text[a:b])
-        spaces.append(False)
-        pos = b
+                i = 0
+                for n in segment(run):
+                    word(run[i:i + n])
+                    space(False)
+                    i += n
+
+    pos = 0
+    for m in PROTECTED.finditer(text):
+        start = m.start()
+        if start > pos:
+            gap(pos, start)
+        word(m.group())
+        space(False)
+        pos = m.end()
     if pos < len(text):
-        gap = text[pos:]
-        if gap == " " and words and not spaces[-1]:
-            spaces[-1] = True
-        else:
-            words.append(gap)
-            spaces.append(False)
-    return Doc(vocab, words=words, spaces=spaces)
+        gap(pos, len(text))
+    return words, spaces
 
 
 class FiscalTokenizer:
@@ -235,8 +310,8 @@ class FiscalTokenizer:
 
     def __call__(self, text: str) -> Doc:
         norm = normalize(text)
-        pieces = list(iter_pieces(norm.text, self._segment))
-        doc = doc_from_pieces(self.vocab, norm.text, pieces)
+        words, spaces = words_and_spaces(norm.text, self._segment)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
         doc._.norm = norm
         return doc
 

@@ -36,6 +36,7 @@ ROUTER_MODULES: list[str] = [
     "service.routers.extract",
     "service.routers.meta",
     "service.routers.visualize",
+    "service.routers.label_studio",
 ]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -68,7 +69,7 @@ class RequestContextMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status["code"], status["started"] = message["status"], True
                 raw = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
                 message = {**message, "headers": raw + [(b"x-request-id", rid.encode())]}
             await send(message)
@@ -83,6 +84,14 @@ class RequestContextMiddleware:
                 await response(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive, send_with_id)
+        except Exception:
+            # A bug, not bad input. Answered here, inside the request-id context, so even a 500
+            # carries the id (Starlette's outermost handler would answer without it).
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if status.get("started"):
+                raise
+            response = error_response(500, "internal_error", "internal error; quote the request id when reporting it")
+            await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"

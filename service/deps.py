@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import codecs
 import json
-import threading
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool  # noqa: F401  (a BrokenExecutor)
-from concurrent.futures import BrokenExecutor
+import threading
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -115,7 +113,8 @@ class ExtractionRunner:
         try:
             future = self._pool.submit(fn, *args)
         except BrokenExecutor:
-            self._pending -= 1
+            with self._lock:
+                self._pending -= 1
             self._restart()
             raise ApiError(503, "worker_restarting", "the extraction worker died and is being restarted; retry") from None
         future.add_done_callback(self._done)

@@ -6,7 +6,6 @@ the same shape, so a client parses errors one way whatever produced them.
 
 from __future__ import annotations
 
-import logging
 from contextvars import ContextVar
 from typing import Any, Optional
 
@@ -16,7 +15,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-log = logging.getLogger("service")
 
 # Set by the request-id middleware; read here and by the log filter.
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -90,14 +88,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return error_response(err.status, err.code, err.message, err.details)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # A bug, not bad input: log the traceback, answer in the same shape without internals.
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "internal error; quote the request id when reporting it")
-
-
 def install_error_handlers(app: FastAPI) -> None:
+    """(Unhandled exceptions — bugs — are answered by the request middleware in ``service.app``,
+    where the request id is still known.)"""
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unexpected)

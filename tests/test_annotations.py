@@ -10,8 +10,7 @@ import pytest
 
 from nlp.annotation.folds import FOLDS_PATH, load_folds, make_folds
 from nlp.annotation.records import (
-    GOLD_DIR,
-    PRE_DIR,
+    SCHEMA_PATH,
     SOURCES_DIR,
     GoldFact,
     GoldSpan,
@@ -295,3 +294,110 @@ def test_review_diff_counts_kept_changed_removed_added(tmp_path):
     assert d["labels"][("SUBJECT", "removed")] == 1
     assert d["labels"][("PERIOD", "added")] == 1
     assert d["measures"][("amount", "changed")] == 1
+
+
+# --- command line, stats, seeding --------------------------------------------------------
+
+
+def test_cli_validate_reports_one_line_per_problem(tmp_path, capsys):
+    from service.cli import main
+
+    assert main(["annotate", "validate", *map(str, default_paths())]) == 0
+    path, records = _good_record(tmp_path)
+    rec = _annotated(records)
+    next(s for s in rec.spans if s.label == "AMOUNT").value = "428590"
+    rec.facts[0].evidence = {"start": 0, "end": 2}
+    write_records(path, records)
+    capsys.readouterr()
+    assert main(["annotate", "validate", str(path)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith(f"{path}:{rec.record_id}: ") for line in lines)
+
+
+def test_cli_edit_adds_a_span_and_revalidates(tmp_path, capsys):
+    from service.cli import main
+
+    path, records = _good_record(tmp_path)
+    rec = _annotated(records)
+    n = rec.record_id.split("#")[1]
+    assert main(["annotate", "edit", str(path), "add-span", n, "2021 年度", "PERIOD", "--value", "2021"]) == 0
+    assert any(s.label == "PERIOD" and s.value == "2021" for s in _annotated(read_records(path)).spans)
+    # a wrong value is written but reported, with a non-zero exit
+    assert main(["annotate", "edit", str(path), "set-span", n, "2021 年度", "--value", "2020"]) == 1
+    assert "does not carry the surface year 2021" in capsys.readouterr().err
+
+
+def test_stats_count_every_span_and_fact():
+    from nlp.annotation.stats import compute_stats, load
+
+    docs = load()
+    st = compute_stats(docs)
+    assert st["totals"]["spans"] == sum(len(r.spans) for rs in docs.values() for r in rs) == sum(st["labels"].values())
+    assert st["totals"]["facts"] == sum(len(r.facts) for rs in docs.values() for r in rs) == sum(st["measures"].values())
+    assert set(st["documents"]) == set(DOC_IDS)
+
+
+def test_seeding_drops_invalid_pre_annotations_and_lists_them(tmp_path):
+    from nlp.annotation.preannotate import sanitize
+
+    _, records = _good_record(tmp_path)
+    rec = _annotated(records)
+    amount = next(s for s in rec.spans if s.label == "AMOUNT")
+    rec.spans.append(GoldSpan(amount.start, amount.start + 3, "PERCENT", rec.text[amount.start:amount.start + 3], "428", "%"))
+    rec.facts.append(GoldFact(subject="x", measure="change", value="1", unit="CNY", evidence={"start": 0, "end": 1},
+                              direction="increase"))
+    clean, dropped = sanitize(records)
+    assert len(dropped) == 2
+    assert all(p for p in dropped)
+    cleaned = _annotated(clean)
+    assert [s.label for s in cleaned.spans].count("PERCENT") == 0 and len(cleaned.facts) == 1
+
+
+def test_reviewed_gold_follows_the_fact_conventions(tmp_path):
+    """Reviewed records may not carry `inconsistent` or a reason on a level (GUIDELINES §8)."""
+    path, records = _good_record(tmp_path)
+    rec = _annotated(records)
+    rec.status = "reviewed"
+    rec.facts[0].reason = "机构改革"
+    rec.facts[0].flags = ["inconsistent"]
+    write_records(path, records)
+    problems = [str(p) for p in validate_file(path)]
+    assert any("a reason belongs to change" in p for p in problems)
+    assert any("'inconsistent' is a check's output" in p for p in problems)
+
+
+def test_records_from_result_never_cuts_an_entity():
+    """A span across a block boundary merges the blocks instead of being dropped or cut."""
+    from nlp.annotation.records import Block
+
+    source = load_source(DOC_000)
+    blocks = segment_source(source)
+    b = blocks[30]
+    straddle = {"label": "SUBJECT", "start": b.end - 2, "end": b.end + 2, "text": source[b.end - 2:b.end + 2],
+                "value": None, "unit": None, "direction": None, "flags": []}
+    records = records_from_result(DOC_000, source, {"entities": [straddle], "facts": []}, blocks)
+    assert len(records) == len(blocks) - 1
+    assert "".join(r.text for r in records) == source
+    (rec,) = [r for r in records if r.spans]
+    (sp,) = rec.spans
+    assert to_document_offsets(rec, sp) == (b.end - 2, b.end + 2)
+    assert isinstance(blocks[0], Block)
+
+
+def test_schema_vocabulary_is_the_contracts():
+    """The JSON Schema's enums are generated from nlp.contract; they must not drift apart."""
+    from nlp import contract
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    span, fact = schema["$defs"]["span"]["properties"], schema["$defs"]["fact"]["properties"]
+    assert span["label"]["enum"] == list(contract.LABELS)
+    assert span["flags"]["items"]["enum"] == list(contract.ENTITY_FLAGS)
+    assert fact["measure"]["enum"] == list(contract.MEASURES)
+    assert fact["unit"]["enum"] == list(contract.FACT_UNITS)
+    assert fact["comparator"]["enum"] == [*contract.COMPARATORS, None]
+    assert fact["flags"]["items"]["enum"] == list(contract.FACT_FLAGS)
+    assert set(schema["$defs"]["fact"]["required"]) == {f for f in contract.Fact.model_fields if f != "score"}
+    from nlp.annotation.validate import build_schema
+
+    assert schema == build_schema(), "regenerate with: python -m nlp.annotation.validate --write-schema"

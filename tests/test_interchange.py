@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import subprocess
 import sys
@@ -60,13 +59,13 @@ def craft_spans(text: str) -> list[dict]:
         if m["amount"]:
             span.update(label="AMOUNT", value=format((Decimal(m["amount"]) * 10000).normalize(), "f"), unit="CNY")
         elif m["pct"]:
-            span.update(label="PERCENT", value=m["pct"], unit="%")
+            span.update(label="PERCENT", value=format(Decimal(m["pct"]).normalize(), "f"), unit="%")
         elif m["year"]:
             span.update(label="PERIOD", value=m["year"])
         else:
             span.update(label="CHANGE", direction="increase" if m["change"] in ("增加", "增长") else "decrease")
-            if text[e:e + 4].startswith(("(减少)", "（减少）")):
-                span["flags"] = ["template"]
+            if text[e:e + 4].startswith(("(减少)", "（减少）")):  # the form's 增加（减少）: no direction
+                span.update(flags=["template"], direction=None)
         spans.append(span)
     return spans
 
@@ -272,6 +271,25 @@ def test_a_bad_record_changes_nothing_and_is_named(gold, tmp_path, capsys, corru
     assert _snapshot(gold) == before
 
 
+def test_a_span_drawn_without_value_gets_the_value_of_its_surface(gold, tmp_path, capsys):
+    """doccano cannot edit values: a span that comes back without them is completed, and said so."""
+    out = tmp_path / "d.jsonl"
+    assert main(["annotate", "export", str(gold), "-f", "doccano", "-o", str(out)]) == 0
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    line = next(x for x in lines if any(lab == "AMOUNT" for _, _, lab in x["label"]))
+    s, e, _ = next(x for x in line["label"] if x[2] == "AMOUNT")
+    line["span_attrs"] = [a for a in line["span_attrs"] if (a[0], a[1]) != (s, e)]
+    out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    before = _snapshot(gold)
+    capsys.readouterr()
+    assert main(["annotate", "import", str(out), "--into", str(gold)]) == 0
+    err = capsys.readouterr().err
+    expected = craft_spans(line["text"])
+    value = next(x["value"] for x in expected if (x["start"], x["end"]) == (s, e))
+    assert f"value {value} CNY derived from the surface" in err and "0 updated" in err
+    assert _snapshot(gold) == before  # the derived value is the one the gold had
+
+
 def test_conflicting_edits_are_reported_and_nothing_is_written(gold, tmp_path, capsys):
     out, tasks = _ls_export(gold, tmp_path)
     task = next(t for t in tasks if "annotations" in t
@@ -386,6 +404,10 @@ class _CraftedExtractor:
             ents.append(ent)
         return {"doc_id": doc_id, "model": self.model_info, "entities": ents, "facts": [], "checks": []}
 
+    def pipe(self, texts):
+        for t in texts:
+            yield self.extract(*((t, None) if isinstance(t, str) else t))
+
 
 def test_queue_ranks_disagreement_first_and_skips_reviewed(sources):
     from nlp.annotation.queue import rank
@@ -405,12 +427,17 @@ def test_queue_ranks_disagreement_first_and_skips_reviewed(sources):
     assert best.record_id not in [c.record_id for c in again]
 
 
-def test_queue_cli_prints_ranked_paragraphs(capsys):
-    assert main(["annotate", "queue", str(SOURCES_DIR / "000_151e3cc1a638edf9.txt"), "--top", "3", "--json"]) == 0
+def test_queue_cli_prints_ranked_paragraphs(capsys, tmp_path):
+    args = ["annotate", "queue", str(SOURCES_DIR / "000_151e3cc1a638edf9.txt"), "--top", "3", "--gold", str(tmp_path)]
+    assert main(args + ["--json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert len(d["queue"]) <= 3
+    assert len(d["queue"]) == 3  # nothing is reviewed in an empty gold directory
+    assert [c["priority"] for c in d["queue"]] == sorted((c["priority"] for c in d["queue"]), reverse=True)
     for c in d["queue"]:
         assert c["reasons"] and c["record_id"].startswith("000_151e3cc1a638edf9#")
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert all(c["record_id"] in printed for c in d["queue"])
 
 
 # --- the full loop ----------------------------------------------------------------------------
@@ -424,28 +451,49 @@ def _train_available() -> tuple[bool, str]:
     return True, ""
 
 
-def test_full_loop_export_correct_import_train_changes_the_model(gold, tmp_path, capsys):
-    # everything up to the import is real, whatever the trainer's state
+@pytest.mark.slow
+def test_full_loop_export_correct_import_train_changes_the_model(project_records, tmp_path, capsys, monkeypatch):
+    """export → correct in Label Studio → import → train → the model's output changes.
+
+    Two models are trained with the same seed, on the gold before and after the correction
+    (two small documents, to keep it short); the statistical tagger's own spans
+    (``doc.spans["model"]``) on the corrected paragraph must differ."""
+    docs = ("000_151e3cc1a638edf9", "004_bd253d31d99d6327")
+    before_dir, gold = tmp_path / "gold_before", tmp_path / "gold"
+    _write_gold([r for r in project_records if r["doc_id"] in docs], before_dir)
+    _write_gold([r for r in project_records if r["doc_id"] in docs], gold)
     out, tasks = _ls_export(gold, tmp_path)
-    task = next(t for t in tasks if "predictions" in t and t["predictions"][0]["result"])
-    result = copy.deepcopy(task["predictions"][0]["result"])
-    region = next(r for r in result if r["type"] == "labels")
-    region["value"]["labels"] = ["QUANTITY" if region["value"]["labels"] != ["QUANTITY"] else "AMOUNT"]
-    _annotate(task, result)
+
+    def regions(t):
+        return [r for r in (t.get("annotations") or t["predictions"])[0]["result"] if r["type"] == "labels"]
+
+    def subjects(t):
+        return [r for r in regions(t) if r["value"]["labels"] == ["SUBJECT"]]
+
+    # the annotator removes every SUBJECT span of the paragraph that has most of them
+    task = max(tasks, key=lambda t: len(subjects(t)))
+    dropped = {r["id"] for r in subjects(task)}
+    n_regions = len(regions(task))
+    assert dropped, "the gold should have SUBJECT spans"
+    kept = [r for r in (task.get("annotations") or task["predictions"])[0]["result"] if r["id"] not in dropped]
+    _annotate(task, kept)
     out.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     assert main(["annotate", "import", str(out), "--into", str(gold)]) == 0
-    rid = task["data"]["record"]["record_id"]
-    rec = next(r for r in read_records(gold / f"{task['data']['record']['doc_id']}.jsonl") if r.record_id == rid)
-    changed = next(s for s in rec.spans if s.start == region["value"]["start"])
-    assert changed.label == region["value"]["labels"][0]
+    doc_id, rid = task["data"]["record"]["doc_id"], task["data"]["record"]["record_id"]
+    rec = next(r for r in read_records(gold / f"{doc_id}.jsonl") if r.record_id == rid)
+    assert rec.status == "reviewed" and not [s for s in rec.spans if s.label == "SUBJECT"]
+    assert len(rec.spans) == n_regions - len(dropped)
 
     ok, why = _train_available()
     if not ok:
         pytest.skip(why)
     from nlp import Extractor
 
-    model_dir = tmp_path / "model"
-    before = Extractor.load().extract(rec.text)
-    assert main(["train", "--gold", str(gold), "--out", str(model_dir)]) == 0
-    after = Extractor.load(model_dir).extract(rec.text)
-    assert after["entities"] != before["entities"]
+    monkeypatch.chdir(tmp_path)  # the trainer writes reports/ into the working directory
+    model_spans = {}
+    for name, g in (("before", before_dir), ("after", gold)):
+        assert main(["train", "--gold", str(g), "--out", str(tmp_path / f"model_{name}")]) == 0
+        doc = Extractor.load(tmp_path / f"model_{name}").nlp(rec.text)
+        group = doc.spans["model"] if "model" in doc.spans else []
+        model_spans[name] = sorted((s.start_char, s.end_char, s.label_) for s in group)
+    assert model_spans["after"] != model_spans["before"]

@@ -214,9 +214,11 @@ def test_rerun_of_finished_job_does_nothing_and_other_model_is_refused(tmp_path)
 def test_failing_documents_are_recorded_and_the_job_completes(tmp_path):
     corpus = tmp_path / "c.jsonl"
     ids = _jsonl_corpus(corpus, 1)
+    first_text = SOURCE_FILES[1].read_text(encoding="utf-8")
     with open(corpus, "a", encoding="utf-8") as f:
         f.write("{not json\n")
         f.write(json.dumps({"id": "no-text"}) + "\n")
+        f.write(json.dumps({"text": first_text, "doc_id": ids[1]}, ensure_ascii=False) + "\n")  # an id in use
     bad_txt = tmp_path / "latin1.txt"
     bad_txt.write_bytes("预算".encode("gb18030"))
     out = tmp_path / "out"
@@ -225,14 +227,15 @@ def test_failing_documents_are_recorded_and_the_job_completes(tmp_path):
     assert report.status == "complete"
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
     by_id = {e["doc_id"]: e for e in errors}
-    assert set(by_id) == {ids[0], f"{corpus.name}:6", "no-text", "latin1.txt"}
+    assert set(by_id) == {ids[0], f"{corpus.name}:6", "no-text", f"{corpus.name}:8", "latin1.txt"}
+    assert f"duplicate doc_id {ids[1]!r}" in by_id[f"{corpus.name}:8"]["message"]
     assert by_id[ids[0]]["type"] == "ValueError" and "crafted failure" in by_id[ids[0]]["message"]
     assert "invalid JSON" in by_id[f"{corpus.name}:6"]["message"]
     assert "text" in by_id["no-text"]["message"] and "UTF-8" in by_id["latin1.txt"]["message"]
     # the other documents of the failing document's chunk were still extracted
     assert [r["doc_id"] for r in _outputs(out)] == ids[1:]
     c = report.manifest["counts"]
-    assert (c["documents"], c["ok"], c["errors"]) == (len(ids) + 3, len(ids) - 1, 4)
+    assert (c["documents"], c["ok"], c["errors"]) == (len(ids) + 4, len(ids) - 1, 5)
     assert {e["doc_id"] for e in report.manifest["errors"]} == set(by_id)
 
 
@@ -337,6 +340,13 @@ def test_cli_diff_on_finished_output_and_bad_input_errors(tmp_path):
     r = subprocess.run(_cli("--out", str(after), "--diff", str(before)), cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert re.search(r"diff: 5/5 documents changed; facts \+0 −\d+ ~\d+", r.stdout)
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        (d / SOURCE_FILES[0].name).write_bytes(SOURCE_FILES[0].read_bytes())
+    clash = subprocess.run(_cli(str(a / SOURCE_FILES[0].name), str(b / SOURCE_FILES[0].name), "--out", str(tmp_path / "o")),
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert clash.returncode == 2 and "would both be written" in clash.stderr
     missing = subprocess.run(_cli(str(tmp_path / "nope.txt"), "--out", str(tmp_path / "o")), cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "no such file" in missing.stderr
@@ -356,3 +366,11 @@ def test_dask_local_cluster_gives_the_same_output_as_processes(tmp_path):
     assert report.manifest["counts"]["facts"] > 0
     assert (a / "c.jsonl").read_bytes() == (b / "c.jsonl").read_bytes()
     assert [r["doc_id"] for r in _outputs(b)] == ids
+    # an existing cluster, reached by its address: the --scheduler tcp://HOST:8786 path
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        c = tmp_path / "cluster"
+        report = run_job(_job([corpus], c, chunk_docs=2, spec=spec, scheduler=cluster.scheduler_address))
+    assert report.manifest["timings"]["runs"][0]["scheduler"].startswith("tcp://")
+    assert (a / "c.jsonl").read_bytes() == (c / "c.jsonl").read_bytes()

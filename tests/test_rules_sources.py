@@ -121,7 +121,7 @@ def test_values_and_units_follow_the_contract(name, normalized, matches):
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
 def test_years_with_nian_are_periods(name, normalized, matches):
-    text, found = normalized[name], _by_span(matches[name])
+    text = normalized[name]
     starts = {m.start: m for m in matches[name] if m.label == "PERIOD"}
     for m in re.finditer(r"(?<![\d.〔〈\[])((?:19|20)\d{2})年", text):
         hit = starts.get(m.start())

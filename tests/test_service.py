@@ -323,3 +323,33 @@ def test_runner_refuses_beyond_pending_limit():
         assert runner.pending == 0
     finally:
         runner.shutdown()
+
+
+def test_a_bug_is_a_500_in_the_same_shape_with_the_request_id(extractor):
+    from fastapi import APIRouter
+
+    app = create_app(LIMITS, extractor=extractor)
+    broken = APIRouter()
+
+    @broken.get("/broken")
+    async def boom():
+        raise RuntimeError("a bug")
+
+    app.include_router(broken)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/broken", headers={"X-Request-ID": "bug-1"})
+    err = assert_error(r, 500, "internal_error")
+    assert err["request_id"] == "bug-1" and "a bug" not in r.text
+
+
+def test_version_summarises_the_model_card(tmp_path):
+    from service.deps import load_evaluation
+
+    scores = {"precision": 0.9, "recall": 0.8, "f1": 0.85, "support": 10}
+    card = {"name": "fiscal-zh", "evaluation": {"entities": {"rules": {"AMOUNT": scores, "overall": scores}},
+                                                "facts": {"combined": {"overall": scores}}}}
+    (tmp_path / "model_card.json").write_text(json.dumps(card), encoding="utf-8")
+    summary, source = load_evaluation(tmp_path, tmp_path / "no-reports")
+    assert summary == {"entities": {"rules": scores}, "facts": {"combined": scores}}
+    assert source.endswith("model_card.json")
+    assert load_evaluation(tmp_path / "none", tmp_path / "none") == (None, None)

@@ -148,3 +148,19 @@ def test_table_facts_without_the_layout_component(pipeline):
     doc._.tables = None
     (f,) = table_facts(doc)
     assert (f.subject, f.code, f.column, f.value, f.period, f.basis) == ("行政运行", "2101501", "合计", "1799300", "2026", "budget")
+
+
+def test_two_items_per_row_and_relative_column_years(pipeline):
+    """A 收支总表 row holds a revenue and an expenditure item; 上年/本年 columns are relative
+    to the document's year; the unit may sit in a cell of the title row."""
+    text = (
+        "2026 年部门预算\n\n部门收支预算总表\t\t\t\t单位:万元\n"
+        "收入\t\t支出\t\t\n项目\t本年预算数\t项目\t本年预算数\t上年预算数\n"
+        "一、一般公共预算拨款收入\t881.44\t一、卫生健康支出\t819.11\t822.43"
+    )
+    got = [(f.subject, f.column, f.value, f.period, f.basis) for f in table_facts(pipeline(text))]
+    assert got == [
+        ("一般公共预算拨款收入", "本年预算数", "8814400", "2026", "budget"),
+        ("卫生健康支出", "本年预算数", "8191100", "2026", "budget"),
+        ("卫生健康支出", "上年预算数", "8224300", "2025", "budget"),
+    ]

@@ -76,6 +76,27 @@ def test_table_row_code_subject_and_values_are_tokens(tokenizer, sources):
         assert cell in words
 
 
+# (document, a stretch of it as written, tokens that stretch must contain)
+SOURCE_CASES = [
+    ("004_bd253d31d99d6327", "出 532 .02 万元", ["532.02", "万元"]),  # PDF space inside the number
+    ("004_bd253d31d99d6327", "占 8.53%", ["8.53", "%"]),
+    ("002_100750d5db1f2fce", "在 95%-85%之间", ["95", "%", "-", "85"]),  # a range, not a negative number
+    ("000_151e3cc1a638edf9", "年增加（减少）0 万元", ["增加(减少)", "0", "万元"]),  # the form template
+]
+
+
+@pytest.mark.parametrize("doc_id,stretch,expected", SOURCE_CASES)
+def test_source_stretches_tokenise_as_expected(tokenizer, sources, doc_id, stretch, expected):
+    assert stretch in sources[doc_id]
+    doc = tokenizer(sources[doc_id])
+    norm = doc._.norm
+    start = sources[doc_id].index(stretch)
+    a, b = norm.from_original(start, start + len(stretch))
+    words = [t.text for t in doc.char_span(a, b, alignment_mode="expand")]
+    for w in expected:
+        assert w in words, (w, words)
+
+
 def test_user_dictionary_subject_stays_one_token_with_jieba():
     assert "工资福利支出" in USER_DICT.read_text(encoding="utf-8").split()
     # without the dictionary jieba splits it: the dictionary is what keeps it whole
@@ -84,6 +105,26 @@ def test_user_dictionary_subject_stays_one_token_with_jieba():
     doc = tok("其中：工资福利支出 159.09 万元，商品和服务支出 7.94 万元")
     assert "工资福利支出" in [t.text for t in doc]
     assert "商品和服务支出" in [t.text for t in doc]
+
+
+def test_our_jieba_dag_gives_jiebas_words_on_every_block_of_the_sources():
+    import jieba
+
+    from nlp.segmentation.jieba_dag import block_cutter
+    from nlp.tokenizer import _jieba
+
+    tok = _jieba(str(USER_DICT))
+    fast = block_cutter(tok)
+    blocks = {b for text in sources_normalised() for b in jieba.re_han_default.findall(text)}
+    assert len(blocks) > 1000
+    differ = [b for b in sorted(blocks) if fast(b) != list(tok._Tokenizer__cut_DAG(b))]
+    assert not differ, differ[:5]
+
+
+def sources_normalised() -> list[str]:
+    from nlp.segmentation.corpus import normalized_sources
+
+    return list(normalized_sources().values())
 
 
 def test_pkuseg_model_loads_from_models_without_network(monkeypatch):

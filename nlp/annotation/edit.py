@@ -41,6 +41,22 @@ CURRENCY = {"元": 1, "千元": 1000, "万元": 10_000, "亿元": 100_000_000}
 _NUMBER_LIKE = re.compile(r"(?<![0-9.])[0-9][0-9.,]*|(?<![零〇一二两三四五六七八九十百千万])[零〇一二两三四五六七八九十百千万]+(?=[个人次名辆台家件份场条项天批张例户所])")
 
 
+_REASON = re.compile(r"主要原因是|主要原因|主要是")
+
+
+def _reason_clauses(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each stated cause: from 主要原因是 to the end of its clause."""
+    out = []
+    for m in _REASON.finditer(text):
+        end = len(text)
+        for stop in "；;。":
+            k = text.find(stop, m.end())
+            if 0 <= k < end:
+                end = k
+        out.append((m.start(), end))
+    return out
+
+
 class EditError(ValueError):
     pass
 
@@ -280,17 +296,33 @@ class GoldFile:
 
     def apply_conventions(self, ref="all") -> int:
         """The mechanical parts of the guidelines, for a record about to be reviewed:
-        SUBJECT spans in records without any figure are dropped (§2: a subject is what a figure
-        is about), the question form ``增加（减少）的主要原因`` is no CHANGE (§4), a template
+        SUBJECT spans in records without any figure, or inside a stated cause without a figure,
+        are dropped (§2: a subject is what a figure is about), the question form ``增加（减少）的主要原因`` is no CHANGE (§4), a template
         change of 0 is ``flat`` (§4), ``reason`` stays only on change/change_pct/execution_pct
         facts (§8) and ``inconsistent`` is not annotated (a check's output, §8). Returns the
         number of edits; everything else is decided by reading."""
         n = 0
+        following = {a.record_id: b for a, b in zip(self.records, self.records[1:])}
         for r in self.records if str(ref) == "all" else [self.record(ref)]:
             if not any(s.label in ("AMOUNT", "PERCENT", "QUANTITY") for s in r.spans):
+                # a sentence broken over two records: its subject stays when the next record's
+                # figure is about it (the last mention, closest to the figure)
+                nxt = following.get(r.record_id)
+                wanted = {f.subject for f in nxt.facts} if nxt else set()
+                keep = {}
+                for s in r.spans:
+                    if s.label == "SUBJECT" and _key(s.text)[0] in wanted:
+                        keep[_key(s.text)[0]] = s
                 before = len(r.spans)
-                r.spans = [s for s in r.spans if s.label != "SUBJECT"]
+                r.spans = [s for s in r.spans if s.label != "SUBJECT" or s in keep.values()]
                 n += before - len(r.spans)
+            for a, b in _reason_clauses(r.text):
+                inner = [s for s in r.spans if a <= s.start and s.end <= b]
+                if not any(s.label in ("AMOUNT", "PERCENT", "QUANTITY") for s in inner):
+                    for s in inner:
+                        if s.label == "SUBJECT":
+                            r.spans.remove(s)
+                            n += 1
             for s in list(r.spans):
                 if s.label == "CHANGE" and "template" in s.flags and _key(r.text[s.end:s.end + 8])[0].startswith("的主要原因"):
                     r.spans.remove(s)

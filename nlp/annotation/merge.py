@@ -21,9 +21,14 @@ one whose gold changed since the export (or that was exported from somewhere els
 whose imported spans differ from the gold is a **conflict**. ``on_conflict``: ``fail``
 (default; nothing is written), ``import`` (the file wins) or ``gold`` (the gold stays).
 
-Warnings (reported, not fatal): a span without ``value`` where its label carries one, a
-fact whose evidence no longer matches a span, and gold records elsewhere with the same
-text but different spans (inconsistent annotation).
+- a reviewed record passes the gold's own checks (``annotate validate``: values follow from
+  their surfaces, units, directions, facts sit on spans, ...); for unreviewed records
+  (``accept_predictions``) the same problems are warnings.
+
+Completed and reported (not fatal): a number span without ``value`` (drawn in a tool that
+cannot edit values) gets the value its surface denotes; a fact whose evidence span was
+removed is dropped. Also reported: gold records elsewhere with the same text but different
+spans (inconsistent annotation).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from nlp.annotation.interchange.common import BASE_KEY, SPAN_ATTRS, check_span_shape, InterchangeError, spans_fingerprint
+from nlp.annotation.interchange.common import BASE_KEY, InterchangeError, check_span_shape, spans_fingerprint
 from nlp.annotation.records import (
     GOLD_DIR,
     SCHEMA_PATH,
@@ -46,7 +51,6 @@ from nlp.annotation.records import (
     read_records,
 )
 
-VALUED_LABELS = ("AMOUNT", "PERCENT", "QUANTITY", "PERIOD")
 ON_CONFLICT = ("fail", "import", "gold")
 
 
@@ -140,16 +144,46 @@ def validate_record(d: Mapping[str, Any], where: str) -> Record:
     return rec
 
 
-def _warnings(rec: Record, ref: str) -> list[str]:
-    out = []
-    spans = _key3(rec.spans)
+def complete(rec: Record, ref: str) -> list[str]:
+    """What tools that cannot edit attributes leave out, filled in and reported:
+
+    - a number span without value (a span drawn in doccano/Prodigy) gets the value and unit
+      its surface denotes (``nlp.annotation.edit.derive_value``);
+    - a fact whose evidence span the annotator removed or moved is dropped (a fact must sit
+      on a span; re-derive facts with the review tools)."""
+    from nlp.annotation.edit import derive_value
+
+    notes = []
     for s in rec.spans:
-        if s.label in VALUED_LABELS and s.value is None:
-            out.append(f"{ref}: [{s.start},{s.end}) {s.label} {s.text!r} has no value")
+        if s.label in ("AMOUNT", "PERCENT", "QUANTITY") and s.value is None:
+            try:
+                value, unit = derive_value(s.label, s.text)
+            except Exception as e:  # EditError, numeral parse errors: the validation below reports it
+                notes.append(f"{ref}: [{s.start},{s.end}) {s.label} {s.text!r} has no value and none can be derived ({e})")
+                continue
+            if value is not None:
+                s.value, s.unit = value, s.unit or unit
+                notes.append(f"{ref}: [{s.start},{s.end}) {s.label} {s.text!r}: value {value} {s.unit} derived from the surface")
+    offsets = {(s.start, s.end) for s in rec.spans}
+    kept = []
     for f in rec.facts:
-        if not any(a == f.start and b == f.end for a, b, _ in spans):
-            out.append(f"{ref}: fact {f.subject!r} {f.measure}={f.value}: no span at its evidence [{f.start},{f.end}) any more")
-    return out
+        if (f.start, f.end) in offsets:
+            kept.append(f)
+        else:
+            notes.append(f"{ref}: fact {f.subject!r} {f.measure}={f.value} dropped: no span at its evidence [{f.start},{f.end}) any more")
+    rec.facts = kept
+    return notes
+
+
+def gold_problems(rec: Record, source: Optional[str]) -> list[str]:
+    """The gold's own record checks (``annotate validate``) for one record."""
+    from nlp.annotation.validate import _check_record
+
+    problems: list[str] = []
+    if source is None:  # a text outside annotations/sources: check against itself
+        source = " " * rec.offset + rec.text
+    _check_record(rec.to_dict(), source, problems.append)
+    return problems
 
 
 def load_target(into: Path, doc_ids: Iterable[str]) -> dict[str, list[Record]]:
@@ -229,7 +263,12 @@ def plan_merge(incoming: Iterable[Mapping[str, Any]], into: str | os.PathLike = 
                 plan.errors.append(f"{ref}: [{rec.offset},{rec.end}) overlaps gold record {clash.record_id} "
                                    f"[{clash.offset},{clash.end})")
                 continue
-        plan.warnings.extend(_warnings(rec, ref))
+        plan.warnings.extend(complete(rec, ref))
+        problems = gold_problems(rec, src)
+        if problems and rec.status == "reviewed":
+            plan.errors.extend(f"{ref}: {p}" for p in problems)
+            continue
+        plan.warnings.extend(f"{ref}: (unreviewed) {p}" for p in problems)
         for other in by_text.get(rec.text.strip(), []):
             if other.record_id != rec.record_id and other.status == "reviewed" and _relative_spans(other) != _relative_spans(rec):
                 plan.warnings.append(f"{ref}: same text as gold {other.record_id} but different spans")
@@ -262,12 +301,16 @@ def apply_plan(plan: MergePlan) -> list[Path]:
     if not plan.ok:
         raise ValueError("refusing to write an invalid merge plan")
     plan.into.mkdir(parents=True, exist_ok=True)
+    umask = os.umask(0)
+    os.umask(umask)
     staged: list[tuple[str, Path]] = []
     try:
         for doc_id, recs in plan.files.items():
             target = plan.into / f"{doc_id}.jsonl"
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=plan.into)
             staged.append((tmp, target))
+            # mkstemp makes 0600 files; keep the old file's mode (or the umask default) instead
+            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 for r in recs:
                     fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
@@ -290,4 +333,4 @@ def merge(incoming: Iterable[Mapping[str, Any]], into: str | os.PathLike = GOLD_
     return plan
 
 
-__all__ = ["Conflict", "MergePlan", "ON_CONFLICT", "apply_plan", "merge", "plan_merge", "validate_record", "SPAN_ATTRS"]
+__all__ = ["Conflict", "MergePlan", "ON_CONFLICT", "apply_plan", "merge", "plan_merge", "validate_record"]

@@ -11,6 +11,7 @@ dropped, a gold file is never overwritten) and correct it by reading the text.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -70,14 +71,23 @@ def sanitize(records: list[Record]) -> tuple[list[Record], list[str]]:
 
 
 def seed_gold(doc_id: str, pre_dir: Path = PRE_DIR, gold_dir: Path = GOLD_DIR) -> tuple[Path, list[str]]:
-    """Start ``gold/<doc_id>.jsonl`` from the pre file (sanitised); never overwrites."""
+    """Start ``<gold_dir>/<doc_id>.jsonl`` from the pre file (sanitised) and snapshot the pre file
+    to ``annotations/seed/`` (``<gold_dir>.seed/`` for another gold directory, e.g. a second
+    reviewer's); never overwrites a gold file."""
     from nlp.annotation.records import read_records
 
     gold = Path(gold_dir) / f"{doc_id}.jsonl"
     if gold.exists():
         raise FileExistsError(f"{gold} exists: not overwritten")
-    records, dropped = sanitize(read_records(Path(pre_dir) / f"{doc_id}.jsonl"))
+    pre = Path(pre_dir) / f"{doc_id}.jsonl"
+    records, dropped = sanitize(read_records(pre))
     write_records(gold, records)
+    # what the review will be measured against (nlp.annotation.review)
+    gold_dir = Path(gold_dir)
+    seed_dir = gold_dir.parent / "seed" if gold_dir.resolve() == GOLD_DIR.resolve() else gold_dir.with_name(gold_dir.name + ".seed")
+    seed = seed_dir / pre.name
+    seed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pre, seed)
     return gold, dropped
 
 
@@ -86,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("doc_ids", nargs="*", help="default: every source")
     ap.add_argument("--sources", type=Path, default=SOURCES_DIR)
     ap.add_argument("--out", type=Path, default=PRE_DIR)
+    ap.add_argument("--gold-dir", type=Path, default=GOLD_DIR,
+                    help="where --to-gold seeds (e.g. annotations/gold-b for a second, independent reviewer)")
     ap.add_argument("--to-gold", action="store_true", help="also seed annotations/gold/<doc>.jsonl from it (invalid pre-annotations dropped) if absent")
     args = ap.parse_args(argv)
     ids = args.doc_ids or sorted(p.stem for p in args.sources.glob("*.txt"))
@@ -104,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{out}: {len(records)} records, {n_spans} spans, {n_facts} facts")
         if args.to_gold:
             try:
-                gold, dropped = seed_gold(doc_id, args.out)
+                gold, dropped = seed_gold(doc_id, args.out, args.gold_dir)
             except FileExistsError as e:
                 print(f"  {e}", file=sys.stderr)
                 continue

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from nlp.annotation.records import Record
 
-from .interchange.preannotate import preannotate
+from nlp.annotation.interchange.preannotate import preannotate
 
 W_DISAGREE = 1.0
 W_CHECK = 2.0

@@ -228,12 +228,18 @@ def write_records(path: str | os.PathLike, records: Iterable[Record | Mapping[st
         raise
 
 
-def load_gold(directory: str | os.PathLike = GOLD_DIR) -> dict[str, list[Record]]:
-    """``{doc_id: records}`` for every ``*.jsonl`` in ``directory``, sorted by doc_id."""
+def load_gold(directory: str | os.PathLike = GOLD_DIR, reviewed_only: bool = False) -> dict[str, list[Record]]:
+    """``{doc_id: records}`` for every ``*.jsonl`` in ``directory``, sorted by doc_id.
+
+    ``reviewed_only`` keeps only records a person has read (status ``reviewed``): what training and
+    evaluation should use, so that unreviewed system output never counts as gold."""
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"no annotation directory {directory}")
-    return {p.stem: read_records(p) for p in sorted(directory.glob("*.jsonl"))}
+    docs = {p.stem: read_records(p) for p in sorted(directory.glob("*.jsonl"))}
+    if reviewed_only:
+        docs = {d: [r for r in rs if r.status == "reviewed"] for d, rs in docs.items()}
+    return docs
 
 
 def load_source(doc_id: str, sources_dir: str | os.PathLike = SOURCES_DIR) -> str:

@@ -76,6 +76,54 @@ class Problem:
 # --- helpers ------------------------------------------------------------------------------
 
 
+def build_schema() -> dict[str, Any]:
+    """The record JSON Schema, its vocabulary taken from nlp.contract (``--write-schema`` writes it)."""
+    from nlp.contract import FACT_UNITS
+
+    nullable = {"type": ["string", "null"]}
+    offsets = {"type": "object", "additionalProperties": False, "required": ["start", "end"],
+               "properties": {"start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}}
+    span = {"type": "object", "additionalProperties": False,
+            "required": ["start", "end", "label", "text", "value", "unit", "direction", "flags"],
+            "properties": {
+                "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 1},
+                "label": {"enum": list(LABELS)}, "text": {"type": "string", "minLength": 1},
+                "value": nullable, "unit": nullable, "direction": {"enum": [*DIRECTIONS, None]},
+                "flags": {"type": "array", "items": {"enum": list(ENTITY_FLAGS)}, "uniqueItems": True}}}
+    fact = {"type": "object", "additionalProperties": False,
+            "required": ["subject", "code", "measure", "value", "unit", "direction", "comparator", "period",
+                         "base_period", "basis", "column", "reason", "evidence", "flags"],
+            "properties": {
+                "subject": nullable, "code": {"type": ["string", "null"], "pattern": "^[0-9]+$"},
+                "measure": {"enum": list(MEASURES)},
+                "value": {"type": "string", "pattern": r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"},
+                "unit": {"enum": list(FACT_UNITS)}, "direction": {"enum": [*DIRECTIONS, None]},
+                "comparator": {"enum": [*COMPARATORS, None]}, "period": nullable, "base_period": nullable,
+                "basis": {"enum": [*BASES, None]}, "column": nullable, "reason": nullable, "evidence": offsets,
+                "flags": {"type": "array", "items": {"enum": list(FACT_FLAGS)}, "uniqueItems": True}}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://fiscal-extract.local/annotations/record.schema.json",
+        "title": "Gold annotation record (one paragraph or table block of a source document)",
+        "description": "Offsets of spans and fact evidence are relative to the record's text; the record's offset "
+                       "places the text in the source (annotations/sources/<doc_id>.txt). Records of one document "
+                       "tile it. Vocabulary from nlp/contract.py (CONTRACT.md).",
+        "type": "object", "additionalProperties": False,
+        "required": ["doc_id", "record_id", "offset", "text", "kind", "spans", "facts", "status"],
+        "properties": {
+            "doc_id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+            "record_id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+#[0-9]{4}$"},
+            "offset": {"type": "integer", "minimum": 0},
+            "text": {"type": "string", "minLength": 1},
+            "kind": {"enum": ["prose", "table", "other"]},
+            "spans": {"type": "array", "items": {"$ref": "#/$defs/span"}},
+            "facts": {"type": "array", "items": {"$ref": "#/$defs/fact"}},
+            "status": {"enum": ["pre", "reviewed"]},
+            "notes": {"type": "string"}},
+        "$defs": {"span": span, "fact": fact, "offsets": offsets},
+    }
+
+
 @lru_cache(maxsize=1)
 def _schema_validator():
     import jsonschema
@@ -154,6 +202,9 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 def _check_span(sp: dict[str, Any], text: str, say) -> None:
     s, e, label = sp["start"], sp["end"], sp["label"]
     where = f"span {label} [{s},{e})"
+    if label not in LABELS:  # the schema says so too; the contract is the authority
+        say(f"{where} label {label!r} is not one of the contract's {LABELS}")
+        return
     if not 0 <= s < e <= len(text):
         say(f"{where} outside the record text (length {len(text)})")
         return
@@ -360,6 +411,11 @@ def _check_record(rec: dict[str, Any], source: str, say) -> None:
     seen: set[tuple] = set()
     for i, f in enumerate(rec["facts"]):
         _check_fact(i, f, text, by_offsets, say)
+        if rec["status"] == "reviewed":  # the guidelines' fact conventions (GUIDELINES.md §4, §8)
+            if "inconsistent" in f["flags"]:
+                say(f"fact {i}: 'inconsistent' is a check's output, not annotated in reviewed gold")
+            if f["reason"] is not None and f["measure"] not in ("change", "change_pct", "execution_pct"):
+                say(f"fact {i}: a reason belongs to change/change_pct/execution_pct facts, not {f['measure']}")
         key = (f["evidence"]["start"], f["evidence"]["end"], f["measure"], f["column"], f["subject"])
         if key in seen:
             say(f"fact {i} duplicates another fact (same evidence, measure, subject and column)")
@@ -400,7 +456,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m nlp.annotation.validate")
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--sources", type=Path, default=SOURCES_DIR)
+    ap.add_argument("--write-schema", action="store_true", help=f"regenerate {SCHEMA_PATH.name} from nlp.contract")
     args = ap.parse_args(argv)
+    if args.write_schema:
+        SCHEMA_PATH.write_text(json.dumps(build_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {SCHEMA_PATH}")
+        return 0
     return run(args.paths, args.sources)
 
 

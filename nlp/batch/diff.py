@@ -95,10 +95,24 @@ def _match(old: list[dict], new: list[dict], key, fields: tuple[str, ...]) -> di
     return {"added": added, "removed": removed, "changed": changed, "unchanged": unchanged}
 
 
+def _with_text(fact: dict[str, Any], surfaces: dict[tuple, str]) -> dict[str, Any]:
+    """The fact plus the surface text of its evidence (from the entity at the same span), for readers."""
+    ev = fact.get("evidence") or {}
+    text = surfaces.get((ev.get("start"), ev.get("end")))
+    return {**fact, "evidence_text": text} if text is not None else fact
+
+
 def diff_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """Facts and entities of one document, before and after."""
+    facts = _match(old.get("facts", []), new.get("facts", []), fact_key, FACT_FIELDS)
+    before = {(e.get("start"), e.get("end")): e.get("text") for e in old.get("entities", [])}
+    after = {(e.get("start"), e.get("end")): e.get("text") for e in new.get("entities", [])}
+    facts["removed"] = [_with_text(f, before) for f in facts["removed"]]
+    facts["added"] = [_with_text(f, after) for f in facts["added"]]
+    for c in facts["changed"]:
+        c["before"], c["after"] = _with_text(c["before"], before), _with_text(c["after"], after)
     return {
-        "facts": _match(old.get("facts", []), new.get("facts", []), fact_key, FACT_FIELDS),
+        "facts": facts,
         "entities": _match(old.get("entities", []), new.get("entities", []), entity_key, ENTITY_FIELDS),
     }
 
@@ -176,7 +190,8 @@ def _fact_name(f: dict[str, Any]) -> str:
 
 def _at(x: dict[str, Any]) -> str:
     ev = x.get("evidence") or x
-    return f"@{ev.get('start')}-{ev.get('end')}"
+    text = f" «{x['evidence_text']}»" if x.get("evidence_text") else ""
+    return f"@{ev.get('start')}-{ev.get('end')}{text}"
 
 
 def _show(x: dict[str, Any], fields: list[str]) -> str:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, TextIO
 
 from nlp.batch.inputs import Plan, discover, load_chunk, plan
+from nlp.contract import Result  # imported before workers fork, with the extractor they inherit
 
 FORMAT_VERSION = 1
 STATE_DIR = ".retag"
@@ -110,8 +111,6 @@ def _error_record(item: dict[str, Any], exc: BaseException) -> dict[str, Any]:
 
 def process_chunk(spec: ExtractorSpec, index: int, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Runs in a worker: contract results (or errors) for one chunk, in input order."""
-    from nlp.contract import Result
-
     started = time.perf_counter()
     ex = get_extractor(spec)
     todo = [it for it in items if "text" in it]
@@ -121,21 +120,23 @@ def process_chunk(spec: ExtractorSpec, index: int, items: list[dict[str, Any]]) 
             results[id(it)] = res
     except Exception:  # one bad document must not cost the others: redo them one by one
         results = {}
-    records: list[dict[str, Any]] = []
+    lines: list[str] = []
     for it in items:
         base = {k: it[k] for k in ("doc_id", "input", "line")}
         if "error" in it:
-            records.append(base | {"error": it["error"]})
+            lines.append(_dumps(base | {"error": it["error"]}) + "\n")
             continue
         try:
             res = results.get(id(it))
             if res is None:
                 res = ex.extract(it["text"], it["doc_id"])
             Result.model_validate(res)  # the output speaks the contract or is reported as an error
-            records.append(base | {"result": res})
+            counts = [len(res[k]) for k in ("entities", "facts", "checks")]
+            # serialised here, in parallel: the driver only moves bytes (JSON text never holds a raw tab)
+            lines.append(_dumps(base | {"counts": counts}) + "\t" + _dumps(res) + "\n")
         except Exception as e:  # noqa: BLE001 - any failure of one document is recorded, the job goes on
-            records.append(_error_record(it, e))
-    return {"chunk": index, "records": records, "seconds": time.perf_counter() - started, "pid": os.getpid()}
+            lines.append(_dumps(_error_record(it, e)) + "\n")
+    return {"chunk": index, "lines": lines, "seconds": time.perf_counter() - started, "pid": os.getpid()}
 
 
 # --------------------------------------------------------------------------- executors
@@ -274,6 +275,14 @@ class Progress:
             self.bar.close()
 
 
+def default_workers() -> int:
+    """All cores this process may use (the affinity mask, which containers and taskset narrow)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class _Log:
     def __init__(self, cfg: "JobConfig"):
         self.cfg = cfg
@@ -342,7 +351,7 @@ def run_job(cfg: JobConfig) -> JobReport:
         raise JobError(f"--out {out}: not a directory")
     state_dir = out / STATE_DIR
     parts_dir = state_dir / "parts"
-    workers = cfg.workers or os.cpu_count() or 1
+    workers = cfg.workers or default_workers()
     with _lock(state_dir):
         _clean_temporaries(out)
         inputs = discover(cfg.inputs, exclude=out)
@@ -367,6 +376,9 @@ def run_job(cfg: JobConfig) -> JobReport:
                     f"{out} is already complete ({previous['counts']['documents']} documents, model "
                     f"{model['name']} {model['version']}); nothing to do"
                 )
+                shutil.rmtree(parts_dir, ignore_errors=True)  # left over if killed right after the manifest
+                with contextlib.suppress(FileNotFoundError):
+                    (state_dir / "state.json").unlink()
                 return JobReport("already-complete", out, previous)
             if not cfg.overwrite:
                 raise JobError(
@@ -401,7 +413,8 @@ def run_job(cfg: JobConfig) -> JobReport:
         processed = 0
         worker_seconds = 0.0
         if pending:
-            processed, worker_seconds = _run_chunks(cfg, plan_, pending, done_docs, workers, parts_dir, state, state_path, manifest_path, model, fingerprint)
+            processed, worker_seconds = _run_chunks(cfg, plan_, pending, done_docs, workers, parts_dir, state,
+                                                    manifest_path, model, fingerprint)
         run_info.update(finished=_now(), seconds=round(time.perf_counter() - wall, 3), documents=processed,
                         worker_seconds=round(worker_seconds, 3))
         run_info["docs_per_second"] = round(processed / run_info["seconds"], 2) if run_info["seconds"] > 0 else None
@@ -420,11 +433,14 @@ def run_job(cfg: JobConfig) -> JobReport:
         return JobReport("complete", out, manifest, processed)
 
 
-def _run_chunks(cfg, plan_, pending, done_docs, workers, parts_dir, state, state_path, manifest_path, model, fingerprint):
+def _run_chunks(cfg, plan_, pending, done_docs, workers, parts_dir, state, manifest_path, model, fingerprint):
     progress: Optional[Progress] = None
     processed, worker_seconds = 0, 0.0
+    opened = time.perf_counter()
     try:
         with open_executor(cfg.spec, workers, cfg.scheduler) as (executor, slots):
+            run_info = state["runs"][-1]
+            run_info["executor_start_seconds"] = round(time.perf_counter() - opened, 3)
             # started once the workers are up, so the rate and ETA are about documents, not start-up
             progress = Progress(plan_.n_docs, done_docs, cfg.progress, cfg.stream)
             window = 2 * slots + 1  # enough to keep every worker busy, bounded memory
@@ -452,10 +468,10 @@ def _run_chunks(cfg, plan_, pending, done_docs, workers, parts_dir, state, state
                             "finished chunks are kept: re-run the same command to resume"
                         ) from e
                     atomic_write(parts_dir / f"{index:06d}.jsonl",
-                                 lambda f, recs=res["records"]: f.writelines(_dumps(r) + "\n" for r in recs))
-                    processed += len(res["records"])
+                                 lambda f, lines=res["lines"]: f.writelines(lines))
+                    processed += len(res["lines"])
                     worker_seconds += res["seconds"]
-                    progress.update(len(res["records"]))
+                    progress.update(len(res["lines"]))
                     submit_next()
     except BaseException as e:
         status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
@@ -471,7 +487,9 @@ def _run_chunks(cfg, plan_, pending, done_docs, workers, parts_dir, state, state
 def _merge(out: Path, plan_: Plan, parts_dir: Path) -> dict[str, Any]:
     """Parts, in plan order, → one JSONL per input (temp + rename) and errors.jsonl.
 
-    Inputs are contiguous in the plan, so one output is open at a time."""
+    A part line is ``META`` (a failed document) or ``META<TAB>RESULT``; only META is parsed,
+    the result is copied as it is. Inputs are contiguous in the plan, so one output is open at
+    a time."""
     per_input: list[dict[str, Any]] = [
         {"documents": 0, "ok": 0, "errors": 0, "entities": 0, "facts": 0, "checks": 0} for _ in plan_.inputs
     ]
@@ -505,10 +523,12 @@ def _merge(out: Path, plan_: Plan, parts_dir: Path) -> dict[str, Any]:
         for chunk in plan_.chunks:
             part = parts_dir / f"{chunk.index:06d}.jsonl"
             with open(part, encoding="utf-8") as f:
-                records = [json.loads(line) for line in f]
-            if len(records) != chunk.n_docs:
-                raise JobError(f"{part}: {len(records)} records for a chunk of {chunk.n_docs} documents; remove it and re-run")
-            for rec in records:
+                lines = f.readlines()
+            if len(lines) != chunk.n_docs or not all(line.endswith("\n") for line in lines):
+                raise JobError(f"{part}: {len(lines)} records for a chunk of {chunk.n_docs} documents; remove it and re-run")
+            for line in lines:
+                meta_text, _, result_text = line.partition("\t")
+                rec = json.loads(meta_text)
                 idx = by_key[rec["input"]]
                 stats = per_input[idx]
                 stats["documents"] += 1
@@ -519,15 +539,13 @@ def _merge(out: Path, plan_: Plan, parts_dir: Path) -> dict[str, Any]:
                     stats["errors"] += 1
                     errors.append({"doc_id": rec["doc_id"], "input": rec["input"], "line": rec["line"], **rec["error"]})
                     continue
-                res = rec["result"]
                 stats["ok"] += 1
-                for k in ("entities", "facts", "checks"):
-                    stats[k] += len(res.get(k, ()))
+                for k, n in zip(("entities", "facts", "checks"), rec["counts"]):
+                    stats[k] += n
                 if writer is None or writer[0] != idx:
                     open_writer(idx)
-                line = _dumps(res) + "\n"
-                writer[1].write(line)
-                writer[3].update(line.encode("utf-8"))
+                writer[1].write(result_text)
+                writer[3].update(result_text.encode("utf-8"))
         close_writer()
         for idx, inp in enumerate(plan_.inputs):  # inputs whose documents all failed still get their (empty) file
             if "output_sha256" not in per_input[idx]:

@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.checks import check_facts, mark_inconsistent, table_links
-from nlp.components.facts import FACT_LINKS
+from nlp.components.facts import stored_links
 
 
 class ArithmeticChecker:
@@ -17,7 +17,7 @@ class ArithmeticChecker:
 
     def __call__(self, doc: Doc) -> Doc:
         facts = list(doc._.facts or [])
-        links = list(doc.user_data.get(FACT_LINKS, [])) + table_links(facts, doc.text)
+        links = stored_links(doc) + table_links(facts, doc.text, doc._.tables)
         checks = check_facts(facts, links, doc.text)
         if self.flag_facts:
             doc._.facts = mark_inconsistent(facts, checks)

@@ -50,8 +50,13 @@ class FactBuilder:
             facts.extend(result.facts)
             links = [_shift(link, offset) for link in result.links]
         doc._.facts = facts
-        doc.user_data[FACT_LINKS] = links
+        doc.user_data[FACT_LINKS] = [{"kind": link.kind, "roles": link.roles} for link in links]  # plain data
         return doc
+
+
+def stored_links(doc: Doc) -> list[Link]:
+    """The fact links fiscal_facts kept on ``doc``."""
+    return [Link(d["kind"], dict(d["roles"])) for d in doc.user_data.get(FACT_LINKS, [])]
 
 
 def _shift(link: Link, offset: int) -> Link:

@@ -8,6 +8,8 @@ pure ``nlp.layout`` module; this component only maps its offsets to spans.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -35,6 +37,7 @@ class LayoutAnalyzer:
         return doc
 
 
-@Language.factory("fiscal_layout")
-def make_layout(nlp: Language, name: str) -> LayoutAnalyzer:
-    return LayoutAnalyzer()
+@Language.factory("fiscal_layout", default_config={"codes_path": None})
+def make_layout(nlp: Language, name: str, codes_path: Optional[str]) -> LayoutAnalyzer:
+    """``codes_path``: another classification table (TSV as ``nlp/data/gov_codes.tsv``)."""
+    return LayoutAnalyzer(CodeTable.load(codes_path))

@@ -8,6 +8,7 @@ Works on the normalised text; reads the document year from ``doc._.period`` (set
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Optional
 
 from spacy.language import Language
@@ -16,16 +17,19 @@ from spacy.tokens import Doc
 from nlp.extensions import make_span
 from nlp.rules import SubjectLexicon, find_rule_entities
 from nlp.rules.subjects import SUBJECTS_FILE
-from nlp.tokenizer import _resolve
 
 log = logging.getLogger(__name__)
+
+RULE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY", "UNIT", "CHANGE", "PERIOD", "SUBJECT")
 
 
 class RuleEntities:
     def __init__(self, subjects: Optional[str] = None, labels: Optional[list[str]] = None):
-        path = _resolve(subjects) if subjects else str(SUBJECTS_FILE)
-        self.lexicon = SubjectLexicon.load(path)
+        self.lexicon = SubjectLexicon.load(_lexicon_path(subjects))
         self.labels = list(labels) if labels else None
+        unknown = set(self.labels or ()) - set(RULE_LABELS)
+        if unknown:
+            raise ValueError(f"fiscal_rules: labels {sorted(unknown)} are not rule labels {RULE_LABELS}")
         self.unaligned = 0  # matches whose edges cut a token (see docs/rules.md)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -43,6 +47,17 @@ class RuleEntities:
             spans.append(span)
         doc.spans["rules"] = spans
         return doc
+
+
+def _lexicon_path(subjects: Optional[str]) -> Path:
+    """Config paths are absolute, relative to the repository, or to ``nlp/data``."""
+    if not subjects:
+        return SUBJECTS_FILE
+    p = Path(subjects)
+    for candidate in (p, SUBJECTS_FILE.parent.parent.parent / p, SUBJECTS_FILE.parent / p):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"fiscal_rules: SUBJECT lexicon {subjects!r} not found")
 
 
 @Language.factory("fiscal_rules", default_config={"subjects": None, "labels": None})

@@ -23,18 +23,21 @@ Figures on table rows (lines with tab-separated cells) belong to ``nlp.facts.tab
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from bisect import bisect_left, bisect_right
+from dataclasses import astuple, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
 from spacy.tokens import Doc, Span
 
-from nlp.checks import Link
+from nlp.checks import Link, fact_tolerance
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
 
 __all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_period"]
 
 VALUE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY")
+MAX_SCOPES = 6  # open lists kept at once
+RECENT = 300  # how far back (facts, topics) a list or a share looks for its whole
 MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any input
 
 # --- lexical cues (all applied to a bounded lead; each starts with a look-behind of its own
@@ -51,10 +54,17 @@ _TRIGGERS = (
     ("增加", "increase"), ("增长", "increase"), ("上升", "increase"), ("提高", "increase"), ("增", "increase"),
     ("减少", "decrease"), ("下降", "decrease"), ("降低", "decrease"), ("减", "decrease"), ("持平", "flat"),
 )
-_EXECUTION = re.compile(r"(?<!完)完成(?:年初|全年)?预算数?的?|执行率|完成率|执行进度")
+_EXECUTION = re.compile(r"(?:(?<!完)完成(?:年初|全年)?预算数?的?|执行率|完成率|执行进度)(?:为|是|达到|达)?$")
+# comparison words before a figure make it a target ("完成率大于等于 95%", "不超过 4万元")
+_COMPARATOR_WORDS = (("大于或等于", "≥"), ("小于或等于", "≤"), ("大于等于", "≥"), ("不低于", "≥"), ("不少于", "≥"), ("小于等于", "≤"), ("不超过", "≤"),
+                     ("不高于", "≤"), ("大于", ">"), ("小于", "<"), ("等于", "="))
 _SHARE = re.compile(r"(?<!占)占(?P<total>[^占]{0,30}?)(?:的)?(?:比重|比例)?$")
-_BASIS = re.compile(r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数)|(?P<actual>决算数|执行数))(?:为|是)?$")
-_COMPARATOR = {"≥": "≥", "≤": "≤", "=": "=", ">": ">", "<": "<"}
+_BASIS = re.compile(
+    r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数|(?<=[\u4e00-\u9fff]{2})预算)|(?P<actual>决算数|执行数))(?:为|是)?$"
+)
+_COMPARATORS = "≥≤=><"
+_LAST_YEAR = re.compile(r"(?<![较比与上])上一?年(?:度)?(?=(?:年初|全年)?(?:决算数|预算数|执行数|同期|支出|收入))")
+_WHOLE = re.compile(r"(?:总额|总计)$")
 _COORD = re.compile(r"(?<![各分])(?:各是|各为|分别是|分别为|分别(?=增|减|下降|上升|为|是)|各(?=增|减|下降|上升))")
 _ORG = re.compile(r"(?:本部门|本单位|我部门|我单位|我局|本局|部门|单位(?=\d)|[\u4e00-\u9fff]局(?:市本级|本级|\(本级\))?)")
 _LIST_MARK = re.compile(
@@ -65,18 +75,31 @@ _TRAILING = re.compile(r"(?:为|是|共计|小计|达到|达|约|安排|金额�
 _PAREN = re.compile(r"\([^()]{0,60}\)")
 _HEADING = re.compile(r"^\s*(?:#|第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}\s?、)")
 _REASON = re.compile(r"(?<!主)主要原因(?:是|为|在于)?|(?<=,)主要是")
-_COMPOSITION = re.compile(r"(?<![\u4e00-\u9fff])?(?P<whole>[\u4e00-\u9fff]{2,12}?)的具体构成为?$")
-_DIVISION = re.compile(r"^按[^,;。:]{1,20}划分$")
-
-_SENTENCE_END = "。!?\n"
-_STATEMENT_END = ";"
-_CLAUSE_END = ",、:"
 
 
 @dataclass
 class ProseResult:
     facts: list[Fact]
     links: list[Link]
+
+
+@dataclass
+class _Reading:
+    """What the lead says about one figure."""
+
+    measure: str
+    direction: Optional[str]
+    template: bool
+    base: Optional[str]  # base period of a comparison
+    basis: Optional[str]
+    subject: Optional[str]  # its own subject, None when inherited
+    subject_score: float
+    comparator: Optional[str]
+    share_total: Optional[str]  # the whole named after 占
+    year: Optional[str]  # a year stated for the sentence
+    coordinated: bool  # 各是 / 分别…
+    chained: bool  # a bare figure after "、"
+    own_period: Optional[str]  # 上年度…: the figure's own year
 
 
 @dataclass
@@ -88,25 +111,16 @@ class _Topic:
     amounts: dict[Optional[str], int] = field(default_factory=dict)  # basis -> fact index
     unit: Optional[str] = None
     change: Optional[int] = None  # the last change fact, if after the last amount
-    change_base: Optional[str] = None
 
 
 @dataclass
 class _Scope:
     """An open list (``其中`` / ``包括`` / ``按…划分`` / ``具体构成``) collecting its items."""
 
-    kind: str  # "sentence" | "statement" | "paragraph" | "multi"
+    kind: str  # "paren" | "statement" | "sentence" | "paragraph" | "multi" (over paragraphs)
     parent: Optional[_Topic]
     items: list[_Topic] = field(default_factory=list)
-    opened_para: int = 0
-    last_item_para: int = -1
-
-
-def _fmt(d: Decimal) -> str:
-    s = format(d, "f")
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return s or "0"
+    last_item_sentence: int = -1
 
 
 def _is_zero(value: str) -> bool:
@@ -142,7 +156,7 @@ def _table_lines(text: str) -> list[tuple[int, int]]:
 
 
 def _inside(ranges: list[tuple[int, int]], start: int) -> bool:
-    # ranges are few and sorted; a bisect would do, a scan is clear
+    """Whether ``start`` lies in one of the sorted, disjoint ``ranges`` (binary search)."""
     lo, hi = 0, len(ranges)
     while lo < hi:
         mid = (lo + hi) // 2
@@ -187,7 +201,11 @@ def _reasons(text: str, norm=None, figures: list[int] = ()) -> list[tuple[int, i
                 clause_end = j
                 while clause_end < b and text[clause_end] not in ",;。":
                     clause_end += 1
-                if any(j <= f < clause_end for f in figures):
+                # the new line must open with a name of its own ("公务接待 2.57万元"), not
+                # continue a word ("公务用车保|有 0辆")
+                k = bisect_left(figures, j)
+                f = figures[k] if k < len(figures) else len(text)
+                if f < clause_end and len(re.findall(r"[\u4e00-\u9fff]", text[j:f])) >= 2:
                     b = j
                     break
         cause = text[a:b]
@@ -220,8 +238,11 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
         y = _YEAR.match(s)
         if y:
             s = s[y.end():]
+            # "2021年年末实有人数", "2021年末实有人数": the date, not the item ("年末结转和结余" is one)
             if s.startswith("年末") and len(s) > 4 and not s.startswith("年末结转"):
                 s = s[2:]
+            elif s[:1] in ("末", "底") and len(s) > 3:
+                s = s[1:]
         s = s.lstrip(":,、 ")
         if s == before:
             break
@@ -229,7 +250,10 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
         s = _TRAILING.sub("", s)
     # long parentheticals are comments ("其他支出(对附属单位补助支出、上缴上级支出)"); short ones are names ("(境)")
     s = _PAREN.sub(lambda p: p.group() if len(p.group()) <= 4 else "", s)
-    s = s.strip("“”\"',:、 ")
+    close = s.find(")")
+    if close >= 0 and "(" not in s[:close]:  # the tail of a parenthesis opened before the lead
+        s = s[close + 1:]
+    s = s.lstrip("()[]{}<>×*·.-…]").strip("“”\"',:、 ")
     if len(s) < 2 or not re.search(r"[\u4e00-\u9fff]", s):
         return None, basis
     return s, basis
@@ -243,7 +267,7 @@ def _is_list_close(text: str, i: int) -> bool:
     return text[i] == ")" and bool(_LIST_CLOSE.search(text[max(0, i - 4): i + 1]))
 
 
-def _local_lead(text: str, a: int, b: int) -> tuple[int, bool]:
+def _local_lead(text: str, a: int, b: int, enumeration: bool = True) -> tuple[int, bool]:
     """Start of the clause that ends at ``b`` (scanning back no further than ``a``) and whether
     it opens inside parentheses. Separators inside parentheses do not count; a line break
     counts unless it only wraps a long line mid-sentence."""
@@ -257,22 +281,34 @@ def _local_lead(text: str, a: int, b: int) -> tuple[int, bool]:
             if depth == 0:
                 return i + 1, True
             depth -= 1
-        elif depth == 0 and (c in ",;。:!?、" or c == "\n" and _hard_break(text, i)):
+        elif depth == 0 and (c in ",;。:!?" or c == "、" and enumeration or c == "\n" and _hard_break(text, i)):
             return i + 1, False
         i -= 1
     return a, False
 
 
+_LOOKBACK = 400  # characters looked back for the line before a break: bounds the work per break
+
+
+def _line_before(text: str, i: int) -> Optional[str]:
+    """The non-blank line ending before the line break at ``i`` (None after a long blank run)."""
+    j = i
+    floor = max(0, i - _LOOKBACK)
+    while j > floor and text[j - 1] in " \t\n":
+        j -= 1
+    if j > 0 and text[j - 1] in " \t\n":
+        return None
+    line_start = text.rfind("\n", max(0, j - _LOOKBACK), j) + 1
+    return text[line_start:j]
+
+
 def _hard_break(text: str, i: int) -> bool:
     """Whether the line break at ``i`` ends a line (heading, paragraph) rather than wraps one."""
-    j = i
-    while j > 0 and text[j - 1] in " \t\n":
-        j -= 1
-    line_start = text.rfind("\n", 0, j) + 1
-    prev = text[line_start:j]
+    prev = _line_before(text, i)
     if not prev or prev[-1] in "。;:!?":
         return True
-    return len(prev) < 15 or bool(_HEADING.match(prev))
+    # a heading ends its line, unless normalisation joined it to the paragraph after it
+    return len(prev) < 15 or bool(_HEADING.match(prev)) and len(prev) <= 30
 
 
 def _break_kind(text: str, i: int) -> str:
@@ -281,10 +317,8 @@ def _break_kind(text: str, i: int) -> str:
     a paragraph break."""
     if not _hard_break(text, i):
         return ""
-    j = i
-    while j > 0 and text[j - 1] in " \t\n":
-        j -= 1
-    last = text[j - 1] if j > 0 else ""
+    prev = _line_before(text, i)
+    last = prev[-1] if prev else ""
     if last in ";,、":
         return ";"
     if last == ":":
@@ -292,7 +326,7 @@ def _break_kind(text: str, i: int) -> str:
     return "\n"
 
 
-def _separators(text: str, a: int, b: int, skip: list[tuple[int, int, str]]) -> str:
+def _separators(text: str, a: int, b: int) -> str:
     """The strongest separator between a and b outside parentheses: "\\n", "。", ";", "," or ""."""
     strongest = ""
     rank = {"": 0, ",": 1, ";": 2, "。": 3, "\n": 4}
@@ -307,6 +341,8 @@ def _separators(text: str, a: int, b: int, skip: list[tuple[int, int, str]]) -> 
         elif depth == 0:
             if c == "\n":
                 k = _break_kind(text, i)
+                while i + 1 < b and text[i + 1] in " \t\n":  # one decision per blank run
+                    i += 1
             else:
                 k = "。" if c in "。!?" else ";" if c == ";" else "," if c in ",、:" else ""
             if rank[k] > rank[strongest]:
@@ -342,19 +378,26 @@ class _ProseReader:
         self.period = document_period(doc)
         self.facts: list[Fact] = []
         self.links: list[Link] = []
-        self.fact_stmt: list[int] = []  # statement id of each fact (for reasons)
-        figures = [e.start_char for e in doc.ents if e.label_ in VALUE_LABELS]
+        figures = sorted(e.start_char for e in doc.ents if e.label_ in VALUE_LABELS)
         self.reasons = _reasons(self.text, doc._.norm, figures)
+        self._reason_starts = [a for a, _, _ in self.reasons]
+        self._by_label: dict[str, tuple[list[Span], list[int]]] = {}
+        for label in ("CHANGE", "SUBJECT"):
+            ents = [e for e in doc.ents if e.label_ == label]
+            self._by_label[label] = (ents, [e.start_char for e in ents])
         self.tables = _table_lines(self.text)
         layout = doc.spans["layout"] if "layout" in doc.spans else []
         self.layout = sorted((s.start_char, s.end_char) for s in layout)
+        self._topics: list[_Topic] = []  # every topic introduced, in order
+        self._sent = 0  # sentence counter (lists over paragraphs take one item per sentence)
 
     # -- entity helpers ------------------------------------------------------------------
     def _excluded(self, start: int) -> bool:
         return _inside(self.tables, start) or _inside(self.layout, start)
 
     def _in_reason(self, start: int) -> bool:
-        return any(a <= start < b for a, b, _ in self.reasons)
+        i = bisect_right(self._reason_starts, start) - 1
+        return i >= 0 and start < self.reasons[i][1]
 
     def events(self) -> list[Span]:
         out = []
@@ -368,7 +411,14 @@ class _ProseReader:
         return out
 
     def _ents_between(self, a: int, b: int, label: str) -> list[Span]:
-        return [e for e in self.doc.ents if e.label_ == label and a <= e.start_char and e.end_char <= b]
+        ents, starts = self._by_label.get(label, ([], []))
+        i = bisect_left(starts, a)
+        out = []
+        while i < len(ents) and ents[i].start_char < b:
+            if ents[i].end_char <= b:
+                out.append(ents[i])
+            i += 1
+        return out
 
     # -- the walk ------------------------------------------------------------------------
     def run(self) -> ProseResult:
@@ -376,7 +426,6 @@ class _ProseReader:
         events = self.events()
         prev_end = 0
         stmt = 0
-        para = 0
         current: Optional[_Topic] = None  # figures without a subject attach here
         main: Optional[_Topic] = None  # the last non-parenthetical topic
         main_stmt = -1
@@ -384,17 +433,21 @@ class _ProseReader:
         sent_period = self.period
         stmt_base: Optional[str] = None  # the comparison last stated in this statement
         scopes: list[_Scope] = []
+        para_total: Optional[_Topic] = None  # a paragraph opening with a whole (…总额 X)
+        para_items: list[_Topic] = []  # and the top-level topics after it
         coord: list[_Topic] = []
         coord_next = 0
-        chain: Optional[tuple[Optional[str], bool, str, Optional[str]]] = None  # a "各…" trigger shared along "、"
+        chain: Optional[tuple] = None  # (direction, template, measure, base, label) of a "各下降 X、Y" trigger
 
         for ent in events:
             gap_start = prev_end
             # strip reason regions out of the gap: their text is not a lead
-            for ra, rb, _ in self.reasons:
-                if gap_start <= ra < ent.start_char and rb <= ent.start_char:
-                    gap_start = max(gap_start, rb)
-            sep = _separators(text, prev_end, ent.start_char, [])
+            r = bisect_left(self._reason_starts, prev_end)
+            while r < len(self.reasons) and self.reasons[r][0] < ent.start_char:
+                if self.reasons[r][1] <= ent.start_char:
+                    gap_start = max(gap_start, self.reasons[r][1])
+                r += 1
+            sep = _separators(text, prev_end, ent.start_char)
             if sep in ("", ",") and gap_start > prev_end and _joined_break(self.doc._.norm, text, gap_start):
                 sep = "。"  # a cause ended at a wrapped line that starts a new item
             # paragraph/sentence/statement bookkeeping
@@ -402,38 +455,44 @@ class _ProseReader:
                 self._sent += 1
                 new_para = sep == "\n"
                 if new_para:
-                    para += 1
+                    self._paragraph_sum(para_total, para_items)
+                    para_total, para_items = None, []
                 stmt += 1
                 paren = False
                 sent_period = self.period
                 stmt_base = None
                 coord, coord_next, chain = [], 0, None
                 heading = any(_HEADING.match(ln) for ln in text[prev_end: ent.start_char].split("\n")[1:])
-                scopes = self._close_scopes(scopes, "paragraph" if new_para else "sentence", para, heading)
+                scopes = self._close_scopes(scopes, "paragraph" if new_para else "sentence", heading)
             elif sep == ";":
                 stmt += 1
                 paren = False
                 stmt_base = None
                 coord, coord_next, chain = [], 0, None
-                scopes = self._close_scopes(scopes, "statement", para, False)
-            lead_start, in_paren = _local_lead(text, max(gap_start, ent.start_char - MAX_LEAD), ent.start_char)
+                scopes = self._close_scopes(scopes, "statement", False)
+            lead_floor = max(gap_start, ent.start_char - MAX_LEAD)
+            lead_start, in_paren = _local_lead(text, lead_floor, ent.start_char)
+            if _COORD.search(text, lead_start, ent.start_char) and text[lead_start - 1: lead_start] == "、":
+                # "收、支总计各是 X、Y": the coordinated names are one lead
+                lead_start, in_paren = _local_lead(text, lead_floor, ent.start_char, enumeration=False)
             lead = text[lead_start: ent.start_char]
             # list openers in the gap
             gap = text[max(gap_start, ent.start_char - MAX_LEAD): ent.start_char]
-            scopes = self._open_scopes(scopes, gap, lead, main, current, para)
+            scopes = self._open_scopes(scopes, gap, main, current)
             prev_end = ent.end_char
 
             if ent.label_ == "CHANGE":  # "与上年持平": a change of zero
-                self._flat(ent, lead, current or main, sent_period, stmt)
+                self._flat(ent, lead, current or main, sent_period)
                 continue
 
             figure = self._read(ent, lead, lead_start, sent_period)
             if figure is None:
                 continue
-            measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord, bare_chain = figure
+            (measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord,
+             bare_chain, own_period) = astuple(figure)
             if year:
                 sent_period = year
-            period = sent_period
+            period = own_period or sent_period
             if measure in ("change", "change_pct"):
                 # "增长 6.37%" after "较 2020年增加 25.66万元": the comparison of the statement
                 base = base or stmt_base
@@ -444,8 +503,9 @@ class _ProseReader:
             if bare_chain and coord and coord_next < len(coord):
                 topic = coord[coord_next]
                 coord_next += 1
-                if chain is not None and measure != "amount" or chain is not None and ent.label_ == "PERCENT":
-                    measure, direction, template, base = chain[2], chain[0], chain[1], chain[3]
+                if chain is not None and chain[4] == ent.label_:
+                    # "各下降 5%、4%": the second figure shares the first one's trigger
+                    direction, template, measure, base = chain[:4]
             elif is_coord and subject and "、" in subject:
                 coord = [self._new_topic(s, subj_score) for s in _split_coordination(subject)]
                 topic = coord[0]
@@ -454,7 +514,7 @@ class _ProseReader:
             elif is_coord and coord and subject is None:
                 topic = coord[0]
                 coord_next = 1
-                chain = (direction, template, measure, base)
+                chain = (direction, template, measure, base, ent.label_)
             elif subject is not None:
                 topic = self._new_topic(subject, subj_score)
                 lead_norm = "".join(lead.split())
@@ -466,7 +526,12 @@ class _ProseReader:
                 else:
                     main, main_stmt = topic, stmt
                     paren = False
-                self._add_item(scopes, topic, para, lead)
+                    if not scopes:  # a top-level topic of the paragraph
+                        if para_total is None and not para_items and _WHOLE.search(subject):
+                            para_total = topic
+                        else:
+                            para_items.append(topic)
+                self._add_item(scopes, topic)
             else:
                 # inside "其中 X 0万元," a comparison is about the whole (收入总计), unless X is
                 # a full item of its own ("其中公务用车购置年初预算数为 0万元,决算数为 0万元")
@@ -474,18 +539,20 @@ class _ProseReader:
                 topic = main if (paren and main is not None and not detailed) else current
             if subject is not None:
                 current = topic
-            idx = self._emit(ent, topic, measure, direction, template, period, base, basis, comparator, stmt,
+            idx = self._emit(ent, topic, measure, direction, template, period, base, basis, comparator,
                              inherited=subject is None)
             if idx is None:
                 continue
-            self._link(idx, topic, measure, basis, share_total, scopes, main)
+            if own_period is None:  # a figure of another year is no part of this year's arithmetic
+                self._link(idx, topic, measure, basis, share_total, scopes)
 
-        self._close_scopes(scopes, "end", para + 1, False)
+        self._close_scopes(scopes, "end", False)
+        self._paragraph_sum(para_total, para_items)
         self._attach_reasons()
         return ProseResult(self.facts, self.links)
 
     # -- reading one figure ---------------------------------------------------------------
-    def _read(self, ent: Span, lead: str, lead_start: int, sent_period: Optional[str]):
+    def _read(self, ent: Span, lead: str, lead_start: int, sent_period: Optional[str]) -> Optional[_Reading]:
         label = ent.label_
         change_ents = self._ents_between(lead_start, ent.start_char, "CHANGE")
         norm_lead = "".join(lead.split())
@@ -494,9 +561,14 @@ class _ProseReader:
         # comparator (targets: "≥ 95%")
         comparator = None
         stripped = lead.rstrip()
-        if stripped and stripped[-1] in _COMPARATOR:
-            comparator = _COMPARATOR[stripped[-1]]
+        if stripped and stripped[-1] in _COMPARATORS:
+            comparator = stripped[-1]
             lead = stripped[:-1]
+        else:
+            for word, sign in _COMPARATOR_WORDS:
+                if stripped.endswith(word):
+                    comparator, lead = sign, stripped[: -len(word)]
+                    break
 
         # base period from a comparison; the subject part is what comes before it
         base = None
@@ -513,7 +585,7 @@ class _ProseReader:
             elif m.group("budget") or m.group("this"):
                 base = sent_period
         direction, template, trig_at = _trigger(lead, change_ents, lead_start)
-        is_coord = bool(_COORD.search(lead[-12:] if trig_at is None else lead[max(0, trig_at - 3): trig_at + 1]))
+        is_coord = bool(_COORD.search(lead[-12:] if trig_at is None else lead[max(0, trig_at - 3):]))
 
         share_total = None
         measure = "amount"
@@ -521,10 +593,10 @@ class _ProseReader:
             measure = "target"
         elif label == "PERCENT":
             sm = _SHARE.search(norm_lead)
-            if sm and "占" in norm_lead:
+            if sm:
                 measure = "share_pct"
                 share_total = _clean_subject(sm.group("total"))[0]
-            elif _EXECUTION.search(norm_lead[-12:]):
+            elif _EXECUTION.search(norm_lead[-16:]):
                 measure = "execution_pct"
             elif trig_at is not None or template:
                 measure = "change_pct"
@@ -538,7 +610,7 @@ class _ProseReader:
         if measure == "share_pct":
             cut = min(cut, lead.find("占") if "占" in lead else cut)
         if measure == "execution_pct":
-            em = _EXECUTION.search(lead)
+            em = _EXECUTION.search(lead.rstrip())
             if em:
                 cut = min(cut, em.start())
         subject_part = lead[:cut]
@@ -550,13 +622,18 @@ class _ProseReader:
             after = subject_part[y.end(): y.end() + 3]
             if not re.search(r"[较比与止至]\s?$", before) and not re.match(r"\s?\d{1,2}\s?月", after):
                 year = y.group(1)
+        own_period = None
+        pm = _LAST_YEAR.search(subject_part)
+        if pm:
+            # "上年度决算数为 X", "上年支出 X": a figure of the year before (not "上年结转", an item)
+            own_period = _minus_one(sent_period)
+            subject_part = subject_part[: pm.start()] + subject_part[pm.end():]
         subject, basis = _clean_subject(subject_part)
         if subject is None and not norm_lead and self.text[lead_start - 1: lead_start] == ":":
             # "年度预算安排:27万元": a label before the colon
             label_start, _ = _local_lead(self.text, max(0, lead_start - 1 - 30), lead_start - 1)
             subject, basis = _clean_subject(self.text[label_start: lead_start - 1])
-        # a SUBJECT entity ending where the phrase ends is the governing subject
-        subj_score = 0.75
+        subj_score = 0.6  # a noun phrase guessed from the lead
         if subject is not None:
             # a SUBJECT entity ending the phrase grounds it; the phrase keeps its qualifiers
             # ("财政拨款本年支出", "货物采购授予中小企业合同金额")
@@ -570,15 +647,16 @@ class _ProseReader:
             bm = re.search(r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数)|(?P<actual>决算数|执行数))", subject_part[-8:])
             if bm and (measure in ("amount", "change", "change_pct")):
                 basis = "budget" if bm.group("budget") else "actual"
-        if measure == "amount" and label == "PERCENT" and subject is None:
+        if measure == "amount" and label == "PERCENT" and subject is None and not bare_chain:
             return None  # a bare percentage with nothing to say what it is
-        return measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord, bare_chain
+        return _Reading(measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year,
+                        is_coord, bare_chain, own_period)
 
     def _new_topic(self, subject: str, score: float) -> _Topic:
         return _Topic(subject=subject, score=score)
 
     # -- facts ----------------------------------------------------------------------------
-    def _emit(self, ent, topic, measure, direction, template, period, base, basis, comparator, stmt, inherited) -> Optional[int]:
+    def _emit(self, ent, topic, measure, direction, template, period, base, basis, comparator, inherited) -> Optional[int]:
         value = str(ent._.value)
         unit = MONEY_UNIT if ent.label_ == "AMOUNT" else PERCENT_UNIT if ent.label_ == "PERCENT" else (ent._.unit or "")
         flags: list[str] = []
@@ -616,10 +694,9 @@ class _ProseReader:
         except ValueError:
             return None  # an entity value that is not an exact decimal: nothing to state
         self.facts.append(fact)
-        self.fact_stmt.append(stmt)
         return len(self.facts) - 1
 
-    def _flat(self, ent: Span, lead: str, topic: Optional[_Topic], period: Optional[str], stmt: int) -> None:
+    def _flat(self, ent: Span, lead: str, topic: Optional[_Topic], period: Optional[str]) -> None:
         if topic is None:
             return
         base = None
@@ -634,24 +711,21 @@ class _ProseReader:
             score=round(min(topic.score, 0.8), 3),
         )
         self.facts.append(fact)
-        self.fact_stmt.append(stmt)
         topic.change = len(self.facts) - 1
 
     # -- links ----------------------------------------------------------------------------
-    def _link(self, idx: int, topic: Optional[_Topic], measure: str, basis, share_total, scopes, main) -> None:
+    def _link(self, idx: int, topic: Optional[_Topic], measure: str, basis, share_total, scopes) -> None:
         fact = self.facts[idx]
         if topic is None:
             return
         if measure == "amount":
-            topic.amounts.setdefault(basis, idx)
             topic.amounts[basis] = idx
             topic.unit = topic.unit or fact.unit
             topic.change = None
         elif measure == "change" and "template" not in fact.flags:
             topic.change = idx
-            topic.change_base = fact.base_period
         elif measure == "change_pct" and "template" not in fact.flags:
-            amount = self._amount_for_change(topic)
+            amount = _pick_amount(topic)
             if topic.change is not None and amount is not None:
                 self.links.append(Link("change_pct", {"pct": idx, "change": topic.change, "amount": amount}))
         elif measure == "execution_pct":
@@ -669,21 +743,23 @@ class _ProseReader:
             if part is not None and total is not None and part != total:
                 self.links.append(Link("share_pct", {"pct": idx, "part": part, "total": total}))
 
-    def _amount_for_change(self, topic: _Topic) -> Optional[int]:
-        for b in (None, "actual", "budget"):
-            if b in topic.amounts:
-                return topic.amounts[b]
-        return None
-
     def _latest_amount_of(self, subject: str) -> Optional[int]:
-        for i in range(len(self.facts) - 1, -1, -1):
+        for i in range(len(self.facts) - 1, max(-1, len(self.facts) - 1 - RECENT), -1):
             f = self.facts[i]
             if f.measure == "amount" and f.subject == subject:
                 return i
         return None
 
     # -- lists ----------------------------------------------------------------------------
-    def _open_scopes(self, scopes, gap: str, lead: str, main, current, para) -> list[_Scope]:
+    def _open_scopes(self, scopes, gap: str, main, current) -> list[_Scope]:
+        scopes = self._open(list(scopes), gap, main, current)
+        if len(scopes) > MAX_SCOPES:  # lists nest a few levels at most; drop (and check) the oldest
+            for old in scopes[:-MAX_SCOPES]:
+                self._sum_links(old)
+            scopes = scopes[-MAX_SCOPES:]
+        return scopes
+
+    def _open(self, scopes, gap: str, main, current) -> list[_Scope]:
         g = "".join(gap.split())
         # "X,其中:" at a line end: the list runs over the following paragraphs
         if ")" in g:
@@ -692,38 +768,38 @@ class _ProseReader:
                     self._sum_links(s)
             scopes = [s for s in scopes if s.kind != "paren"]
         if g.endswith("其中:") or re.search(r"其中:\n", gap.replace(" ", "")):
-            scopes = scopes + [_Scope("multi", main, opened_para=para)]
+            scopes.append(_Scope("multi", main))
         elif "其中" in g:
             # the parent is the last main topic said before "其中"; "(其中 X)" ends with its parenthesis
             at = g.rfind("其中")
             kind = "paren" if g.rfind("(", 0, at) > g.rfind(")", 0, at) else "sentence"
-            scopes = scopes + [_Scope(kind, main, opened_para=para)]
+            scopes.append(_Scope(kind, main))
         if re.search(r"(?:主要包括|包括):?", g) and not g.endswith("其中:"):
             parent = current if current is not None else main
-            scopes = scopes + [_Scope("statement", parent, opened_para=para)]
+            scopes.append(_Scope("statement", parent))
         dm = re.search(r"按[^,;。:]{1,20}划分:", g)
         if dm:
             parent = self._latest_total_topic()
-            scopes = scopes + [_Scope("paragraph", parent, opened_para=para)]
+            scopes.append(_Scope("paragraph", parent))
         cm = re.search(r"([\u4e00-\u9fff]{2,12}?)的具体构成为?:", g)
         if cm:
             whole = cm.group(1)
-            scopes = scopes + [_Scope("paragraph", self._topic_starting(whole), opened_para=para)]
+            scopes.append(_Scope("paragraph", self._topic_starting(whole)))
         return scopes
 
     def _latest_total_topic(self) -> Optional[_Topic]:
-        for t in reversed(self._topics):
+        for t in reversed(self._topics[-RECENT:]):
             if t.subject and re.search(r"(?:总额|总计|合计)$", t.subject) and t.amounts:
                 return t
         return None
 
     def _topic_starting(self, whole: str) -> Optional[_Topic]:
-        for t in reversed(self._topics):
+        for t in reversed(self._topics[-RECENT:]):
             if t.subject and t.subject.startswith(whole) and t.amounts:
                 return t
         return None
 
-    def _add_item(self, scopes: list[_Scope], topic: _Topic, para: int, lead: str) -> None:
+    def _add_item(self, scopes: list[_Scope], topic: _Topic) -> None:
         self._topics.append(topic)
         if not scopes:
             return
@@ -732,20 +808,18 @@ class _ProseReader:
             return
         if scope.kind == "multi":
             # one item per sentence: "(一)X…。(二)Y…" — later topics of the sentence are details
-            if scope.last_item_para == self._sent:
+            if scope.last_item_sentence == self._sent:
                 return
-            scope.last_item_para = self._sent
+            scope.last_item_sentence = self._sent
         scope.items.append(topic)
 
-    def _close_scopes(self, scopes: list[_Scope], boundary: str, para: int, heading: bool) -> list[_Scope]:
+    def _close_scopes(self, scopes: list[_Scope], boundary: str, heading: bool) -> list[_Scope]:
+        """Close (and check) the lists a boundary ends; a heading ends lists over paragraphs."""
         keep = []
         strength = {"statement": 1, "sentence": 2, "paragraph": 3, "end": 5}[boundary]
         for s in scopes:
             need = {"statement": 1, "paren": 1, "sentence": 2, "paragraph": 3, "multi": 4}[s.kind]
-            closes = strength >= need or (s.kind == "multi" and heading)
-            if s.kind == "statement" and strength >= 1:
-                closes = True
-            if closes:
+            if strength >= need or (s.kind == "multi" and heading):
                 self._sum_links(s)
             else:
                 keep.append(s)
@@ -774,22 +848,40 @@ class _ProseReader:
         if parent.change is not None and all(t.change is not None for t in items):
             self.links.append(Link("change_sum", {"total": parent.change, "parts": [t.change for t in items]}))
 
+    def _paragraph_sum(self, total: Optional[_Topic], items: list[_Topic]) -> None:
+        """A paragraph that opens with a whole and goes on with items whose amounts add up to it
+        (001: 收入预算总额 959.51 = 本年收入合计 881.44 + 上年结转 78.06) states a decomposition
+        without a list cue; then the items' changes must add up to the whole's change too."""
+        if total is None or total.change is None or None not in total.amounts:
+            return
+        items = [t for t in items if None in t.amounts and t.unit == total.unit]
+        if len(items) < 2 or any(t.change is None for t in items):
+            return
+        whole = total.amounts[None]
+        parts = [t.amounts[None] for t in items]
+        value = lambda i: Decimal(self.facts[i].value)  # noqa: E731
+        slack = sum((fact_tolerance(self.facts[i], self.text) for i in [whole, *parts]), Decimal(0))
+        if abs(value(whole) - sum((value(i) for i in parts), Decimal(0))) <= slack:
+            self.links.append(Link("change_sum", {"total": total.change, "parts": [t.change for t in items]}))
+
     # -- reasons --------------------------------------------------------------------------
     def _attach_reasons(self) -> None:
         text = self.text
+        starts = [f.evidence.start for f in self.facts]  # facts are in text order
         for ra, rb, cause in self.reasons:
             if not cause:
                 continue
             # the statement the cause belongs to: back to the previous ";" / "。" / paragraph
             a = ra
-            while a > 0 and text[a - 1] not in ";。!?" and not (text[a - 1] == "\n" and _hard_break(text, a - 1)):
+            floor = max(0, ra - 500)
+            while a > floor and text[a - 1] not in ";。!?" and not (text[a - 1] == "\n" and _hard_break(text, a - 1)):
                 a -= 1
-            for i, f in enumerate(self.facts):
-                if a <= f.evidence.start < ra and f.reason is None:
-                    self.facts[i] = f.model_copy(update={"reason": cause})
+            i = bisect_left(starts, a)
+            while i < len(starts) and starts[i] < ra:
+                if self.facts[i].reason is None:
+                    self.facts[i] = self.facts[i].model_copy(update={"reason": cause})
+                i += 1
 
-    _topics: list[_Topic]
-    _sent: int
 
 
 def _split_coordination(subject: str) -> list[str]:
@@ -812,10 +904,7 @@ def _pick_amount(topic: _Topic) -> Optional[int]:
 
 def extract_prose(doc: Doc) -> ProseResult:
     """Facts from the prose of ``doc`` (entities from ``doc.ents``) and the links between them."""
-    reader = _ProseReader(doc)
-    reader._topics = []
-    reader._sent = 0
-    return reader.run()
+    return _ProseReader(doc).run()
 
 
 def prose_facts(doc: Doc) -> list[Fact]:

@@ -16,7 +16,7 @@ from nlp.layout import (
     Column,
     Row,
     Table,
-    _money_value,
+    money_value,
     document_evidence,
     parse_tables,
     target_measure,
@@ -45,7 +45,7 @@ def _grid_facts(t: Table, doc_period: Optional[str]) -> list[Fact]:
         return out
     for r in t.rows:
         for cell in r.values:
-            value = _money_value(cell.text, t.unit or "")
+            value = money_value(cell.text, t.unit or "")
             if value is None:
                 continue
             col = t.column(cell.col)
@@ -73,7 +73,7 @@ def _kv_facts(t: Table, doc_period: Optional[str]) -> list[Fact]:
         return out
     for r in t.rows:
         for cell in r.values:
-            value = _money_value(cell.text, t.unit or "")
+            value = money_value(cell.text, t.unit or "")
             if value is None:
                 continue
             out.append(

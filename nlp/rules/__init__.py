@@ -46,29 +46,29 @@ def find_rule_entities(
     if labels is not None:
         wanted = set(labels)
         found = [m for m in found if m.label in wanted]
-    return resolve_overlaps(_outside_zones(found, excluded_zones(text)))
+    return resolve_overlaps(_outside_zones(found, excluded_zones(text)), len(text))
 
 
 def _outside_zones(matches: list[RuleMatch], zones: list[tuple[int, int]]) -> list[RuleMatch]:
     if not zones:
         return matches
-    # zones are few and sorted: mark covered characters once, then test each match.
-    covered: set[int] = set()
+    covered = bytearray(max(b for _, b in zones))
     for a, b in zones:
-        covered.update(range(a, b))
-    return [m for m in matches if not any(i in covered for i in range(m.start, m.end))]
+        covered[a:b] = b"\x01" * (b - a)
+    return [m for m in matches if covered.find(1, m.start, m.end) == -1]
 
 
-def resolve_overlaps(matches: Iterable[RuleMatch]) -> list[RuleMatch]:
+def resolve_overlaps(matches: Iterable[RuleMatch], length: Optional[int] = None) -> list[RuleMatch]:
     """Longest first, then by label priority, then leftmost; drop what overlaps a kept match."""
     ordered = sorted(matches, key=lambda m: (-(m.end - m.start), _PRIORITY.get(m.label, 9), m.start))
+    if not ordered:
+        return []
+    taken = bytearray(length if length is not None else max(m.end for m in ordered))
     kept: list[RuleMatch] = []
-    taken: set[int] = set()
     for m in ordered:
-        span = range(m.start, m.end)
-        if any(i in taken for i in span):
+        if taken.find(1, m.start, m.end) != -1:
             continue
-        taken.update(span)
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
         kept.append(m)
     kept.sort(key=lambda m: (m.start, m.end))
     return kept

@@ -8,8 +8,6 @@ the serial number with its 号), ``[302001]`` unit codes, ``填报单位:507`` /
 from __future__ import annotations
 
 import re
-from typing import Iterator
-
 # 〔2022〕1 号 / 〈2023〉1号 / [2019]18号 ; the serial part is optional.
 DOC_NUMBER = re.compile(r"[〔〈\[［][ ]{0,2}(?:19|20)\d{2}[ ]{0,2}[〕〉\]］](?:[ ]{0,2}\d{1,5}+[ ]{0,2}号)?+")
 BRACKET_CODE = re.compile(r"[\[［(][ ]{0,2}\d{3,12}+[ ]{0,2}[\]］)]")
@@ -21,6 +19,3 @@ def excluded_zones(text: str) -> list[tuple[int, int]]:
     zones.sort()
     return zones
 
-
-def iter_zones(text: str) -> Iterator[tuple[int, int]]:
-    yield from excluded_zones(text)

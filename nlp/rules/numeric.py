@@ -35,7 +35,7 @@ _UNIT_GUARDS: dict[str, str] = {
     "家": "庭属",
     "件": "数",
     "次": "均数序",
-    "个": "人体别案",
+    "个": "人体别案百",  # 5 个百分点 is a percentage-point change, not five things
     "套": "餐",
 }
 

@@ -20,8 +20,8 @@ YEAR_DATE = re.compile(
     r"(?:[ ]{0,2}(?P<month>\d{1,2})月(?:[ ]{0,2}(?P<day>\d{1,2})日)?+)?+"
     r"|(?<![〇零一二三四五六七八九])(?P<hyear>[一二][〇零一二三四五六七八九]{3})年(?P<hdu>度)?+"
 )
-# 上年度 before 上年 (longest first); 以上年… is 以上 + 年…, not a period.
-RELATIVE_YEAR = re.compile(r"(?<!以)(?P<word>上年度|上年|去年|上一年度|上一年|本年度|本年|今年|当年度)")
+# 上年度 before 上年 (longest first); 以上年… is 以上 + 年…; 上年结转 is a line item.
+RELATIVE_YEAR = re.compile(r"(?<!以)(?P<word>上年度|上年(?!结转|结余)|去年|上一年度|上一年|本年度|本年|今年|当年度)")
 _OFFSETS = {"上年度": -1, "上年": -1, "去年": -1, "上一年度": -1, "上一年": -1,
             "本年度": 0, "本年": 0, "今年": 0, "当年度": 0}
 

@@ -8,7 +8,8 @@ Sources, in order (a word seen twice keeps its first tag):
   ``code, name, level, kind``), if present;
 - subject names harvested from the table rows of the sources;
 - units and change triggers (these are also protected atoms of the tokenizer; listing them
-  keeps the pkuseg training data and the dictionary consistent).
+  keeps the pkuseg training data and the dictionary consistent), and the relative-year
+  words of the PERIOD rules (``上年``, ``本年度``).
 
 Format: ``word freq tag`` per line, as ``jieba.load_userdict`` reads it. The frequency is
 high enough that jieba keeps a listed word whole wherever it occurs (an OOV-free domain
@@ -37,9 +38,23 @@ FREQ = 200000  # above any generic word frequency in jieba's dictionary for thes
 UNITS = ["万元", "亿元", "千元", "万人", "人次"]
 CHANGE_TRIGGERS = ["增加", "减少", "增长", "下降", "上升", "降低", "持平"]
 
-# jieba only ever matches dictionary words inside runs of ideographs (its cut() splits
-# the text at anything else), so a name with brackets, digits or spaces could never match.
-_VALID = re.compile(r"[\u4e00-\u9fd5]{1,30}")
+
+def relative_periods() -> list[str]:
+    """The relative-year words of the PERIOD rules (上年, 本年度, 今年…): listed so that the
+    tokenizer cuts at them (jieba glues 今年以来, 本年度预算)."""
+    try:
+        from nlp.rules.periods import _OFFSETS  # the rules' own list: one source of truth
+
+        return sorted(_OFFSETS)
+    except ImportError:
+        return ["上年度", "上年", "去年", "上一年度", "上一年", "本年度", "本年", "今年", "当年度"]
+
+# A listed word has no digits (numbers are the tokenizer's protected atoms) and no spaces
+# (jieba's file format is space separated). jieba itself only matches words made of
+# ideographs (its cut() splits the text at anything else); a name with brackets or quotes
+# (财政拨款“三公”经费) is still listed: the tokenizer also cuts at the boundaries of every
+# listed word it finds (see nlp/tokenizer.py, term boundaries), and pkuseg forces it whole.
+_VALID = re.compile(r"[^\s\d]{1,30}")
 
 
 def _clean(name: str) -> str:
@@ -75,11 +90,12 @@ def entries() -> list[tuple[str, int, str]]:
             if w in seen:
                 continue
             # a one-character word at this frequency would split common words (个人 → 个 人)
-            if len(w) > 1 and _VALID.fullmatch(w):
+            if len(w) > 1 and _VALID.fullmatch(w) and re.search(r"[\u4e00-\u9fff]", w):
                 seen[w] = (freq, tag)
 
     add(UNITS, "unit")
     add(CHANGE_TRIGGERS, "change")
+    add(relative_periods(), "period")
     add(lexicon_subjects(), "subj")
     add(code_table_names(), "subj")
     for text in normalized_sources().values():

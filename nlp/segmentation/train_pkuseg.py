@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import hashlib
 import io
+import json
 import random
 import shutil
 import sys
@@ -92,7 +93,21 @@ def train(out: Path = OUT, train_iter: int = 10, verbose: bool = False) -> dict[
     if score and not verbose:
         print(score[-1])
     print(f"{len(train_lines)} training lines, {len(test)} held-out lines (teacher: jieba + fiscal_dict.txt)")
-    return {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in MODEL_FILES}
+    hashes = {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in MODEL_FILES}
+    meta = {
+        "what": "spacy-pkuseg word segmentation model for fiscal text, distilled from jieba + the fiscal user dictionary",
+        "built_by": "python -m nlp.segmentation.train_pkuseg",
+        "train_iter": train_iter,
+        "seed": SEED,
+        "feature_trim": FEATURE_TRIM,
+        "training_lines": len(train_lines),
+        "held_out_lines": len(test),
+        "held_out_f1_vs_teacher": score[-1].rsplit("=", 1)[-1] if score else None,
+        "user_dict_sha256": hashlib.sha256(USER_DICT.read_bytes()).hexdigest(),
+        "files_sha256": hashes,
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return hashes
 
 
 def main(argv: list[str] | None = None) -> int:

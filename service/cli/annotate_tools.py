@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 EXPORT_FORMATS = ("labelstudio", "doccano", "prodigy", "spacy", "jsonl")
+DOC_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")  # the record schema's doc_id pattern
 PROG = "fiscal-extract annotate"
 
 
@@ -139,21 +141,26 @@ def run_export(args: argparse.Namespace) -> int:
             extractor = Extractor.load(args.model)
             model_version = f"{extractor.model_info['name']}-{extractor.model_info['version']}"
         doc_id = f.stem
+        if not DOC_ID.fullmatch(doc_id):
+            return _err(f"{f}: the file name becomes the doc_id and must match {DOC_ID.pattern} (rename the file)")
         try:
             pre = preannotate(doc_id, text, extractor.extract(text, doc_id), existing.get(doc_id))
         except ValueError as e:
             return _err(str(e))
-        dropped.extend(pre.dropped)
+        dropped.extend(pre.warnings)
         scores.update(pre.scores)
         records.extend(r.to_dict() for r in pre.records)
     if args.skip_reviewed:
         reviewed = {r.record_id for recs in existing.values() for r in recs if r.status == "reviewed"}
         records = [r for r in records if r["record_id"] not in reviewed]
+    suffix = interchange.get_format(args.format).SUFFIX
+    if Path(args.out).suffix != suffix:
+        print(f"{PROG}: note: {args.out} does not end in {suffix}; import it with --format {args.format}", file=sys.stderr)
     written = interchange.write(records, Path(args.out), args.format, scores=scores, model_version=model_version)
     n_spans = sum(len(r["spans"]) for r in records)
     print(f"exported {len(records)} records, {n_spans} spans → {', '.join(map(str, written))}", file=sys.stderr)
     for d in dropped:
-        print(f"{PROG}: not exported (cannot be placed in one record): {d}", file=sys.stderr)
+        print(f"{PROG}: warning: {d}", file=sys.stderr)
     return 0
 
 

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=".txt files, JSONL files ({'text', optional 'doc_id'|'id'} per line) or directories (recursive)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--workers", type=_positive, default=None,
-                   help=f"worker processes (default: all cores, here {os.cpu_count()})")
+                   help="worker processes, or Dask workers with --scheduler local (default: all cores)")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786|local",
                    help="run on a Dask cluster at this address, or 'local' to start a LocalCluster of --workers processes")
     p.add_argument("--model", default=None, help="model directory (default: the shipped model)")

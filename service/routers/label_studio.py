@@ -41,7 +41,8 @@ from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from nlp.annotation.interchange import labelstudio as ls
-from service.deps import get_extractor
+from service import deps
+from service.deps import ExtractionRunner, get_model_info, get_runner
 from service.errors import ApiError
 
 TOKEN_ENV = "FISCAL_ANNOTATION_TOKEN"
@@ -235,8 +236,13 @@ def require_token(authorization: Optional[str] = Header(None)) -> None:
 # --- logic ------------------------------------------------------------------------------
 
 
-def model_version(extractor) -> str:
-    return f"{extractor.model_info['name']}-{extractor.model_info['version']}"
+def model_version(model_info: dict[str, Any]) -> str:
+    return f"{model_info['name']}-{model_info['version']}"
+
+
+def job_predict_entities(texts: list[str]) -> list[list[dict[str, Any]]]:
+    """Runs in an extraction worker (the service's bounded, time-limited pool)."""
+    return [r["entities"] for r in deps._extractor.pipe(texts)]
 
 
 def _task_text(task: LSTask, index: int) -> str:
@@ -251,12 +257,14 @@ def _task_text(task: LSTask, index: int) -> str:
     return text
 
 
-def predict_tasks(tasks: list[LSTask], extractor) -> PredictResponse:
-    version = model_version(extractor)
-    texts = [_task_text(t, i) for i, t in enumerate(tasks)]
+def task_texts(tasks: list[LSTask]) -> list[str]:
+    return [_task_text(t, i) for i, t in enumerate(tasks)]
+
+
+def predictions(texts: list[str], entities: list[list[dict[str, Any]]], version: str) -> PredictResponse:
+    """Label Studio predictions from the contract's entities (offsets into each text)."""
     results = []
-    for text, res in zip(texts, extractor.pipe(texts)):
-        ents = res["entities"]
+    for text, ents in zip(texts, entities):
         scores = {(e["start"], e["end"], e["label"]): e["score"] for e in ents}
         result = ls.region_results(text, ents, scores)
         score = min(scores.values()) if scores else 1.0
@@ -327,19 +335,22 @@ def _task_with_annotation(req: WebhookRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/health", response_model=HealthResponse)
-def health(extractor=Depends(get_extractor), queue: RetrainQueue = Depends(get_retrain_queue)) -> HealthResponse:
-    return HealthResponse(status="UP", model_version=model_version(extractor), training=queue.training)
+def health(model_info: dict = Depends(get_model_info), queue: RetrainQueue = Depends(get_retrain_queue)) -> HealthResponse:
+    return HealthResponse(status="UP", model_version=model_version(model_info), training=queue.training)
 
 
 @router.post("/setup", response_model=SetupResponse)
-def setup(req: SetupRequest, extractor=Depends(get_extractor)) -> SetupResponse:
+def setup(req: SetupRequest, model_info: dict = Depends(get_model_info)) -> SetupResponse:
     check_label_config(req.label_schema)
-    return SetupResponse(model_version=model_version(extractor))
+    return SetupResponse(model_version=model_version(model_info))
 
 
 @router.post("/predict", response_model=PredictResponse)
-def predict(req: PredictRequest, extractor=Depends(get_extractor)) -> PredictResponse:
-    return predict_tasks(req.tasks, extractor)
+async def predict(req: PredictRequest, runner: ExtractionRunner = Depends(get_runner),
+                  model_info: dict = Depends(get_model_info)) -> PredictResponse:
+    texts = task_texts(req.tasks)
+    entities = await runner.run(job_predict_entities, texts)
+    return predictions(texts, entities, model_version(model_info))
 
 
 @router.post("/train", response_model=RetrainResponse, status_code=201, dependencies=[Depends(require_token)])

@@ -28,8 +28,10 @@ def render_entities(text: str, entities: list[dict[str, Any]]) -> str:
     from spacy import displacy
 
     ents = [{"start": e["start"], "end": e["end"], "label": e["label"]} for e in sorted(entities, key=lambda e: e["start"])]
-    return displacy.render({"text": text, "ents": ents}, style="ent", manual=True, page=False,
-                           options={"colors": LABEL_COLORS})
+    markup = displacy.render({"text": text, "ents": ents}, style="ent", manual=True, page=False,
+                             options={"colors": LABEL_COLORS})
+    # displaCy turns line breaks into <br>; tabs (table cells) would collapse into one space.
+    return markup.replace("\t", '<span class="tab">\t</span>')
 
 
 def _page(request: Request, **context: Any) -> HTMLResponse:

@@ -35,7 +35,6 @@ from .common import (
     full_span,
     record_meta,
     spans_fingerprint,
-    stable_int_hash,
     utf16_to_codepoint,
 )
 
@@ -77,12 +76,12 @@ def labeling_config() -> str:
 """
 
 
-def region_results(text: str, spans: Sequence[Mapping[str, Any]], scores: Optional[Mapping[tuple, float]] = None,
-                   id_prefix: str = "") -> list[dict[str, Any]]:
+def region_results(text: str, spans: Sequence[Mapping[str, Any]], scores: Optional[Mapping[tuple, float]] = None
+                   ) -> list[dict[str, Any]]:
     """Label Studio ``result`` items for ``spans`` (a labels region + its per-region attributes)."""
     out: list[dict[str, Any]] = []
     for i, s in enumerate(spans):
-        rid = f"{id_prefix}{i}" if id_prefix else f"r{abs(stable_int_hash(str(s['start']), str(s['end']), s['label'])):x}"
+        rid = f"r{i}"  # region ids only need to be unique within one annotation
         start, end = codepoint_to_utf16(text, s["start"]), codepoint_to_utf16(text, s["end"])
         where = {"start": start, "end": end}
         region = {"id": rid, "from_name": FROM_LABEL, "to_name": TO_NAME, "type": "labels",
@@ -144,9 +143,11 @@ def spans_from_result(text: str, result: Sequence[Mapping[str, Any]], where: str
             raise InterchangeError(where, f"result item is not an object: {item!r}")
         kind, name, value = item.get("type"), item.get("from_name"), item.get("value") or {}
         rid = str(item.get("id", ""))
+        if not isinstance(value, Mapping):
+            raise InterchangeError(where, f"region {rid}: 'value' must be an object")
         if kind == "labels":
             labels = value.get("labels") or []
-            if len(labels) != 1:
+            if not isinstance(labels, list) or len(labels) != 1:
                 raise InterchangeError(where, f"region {rid} has {len(labels)} labels {labels}; exactly one expected")
             if rid in regions:
                 raise InterchangeError(where, f"two label results share the region id {rid!r}")
@@ -160,12 +161,16 @@ def spans_from_result(text: str, result: Sequence[Mapping[str, Any]], where: str
             attrs.setdefault(rid, {})[name] = str(texts[0]).strip() if texts else None
         elif kind == "choices" and name == FROM_DIRECTION:
             choices = value.get("choices") or []
+            if not isinstance(choices, list):
+                raise InterchangeError(where, f"region {rid}: 'choices' must be a list")
             if len(choices) > 1 or (choices and choices[0] not in DIRECTIONS):
                 raise InterchangeError(where, f"region {rid}: direction must be one of {DIRECTIONS}, got {choices}")
             attrs.setdefault(rid, {})["direction"] = choices[0] if choices else None
         elif kind == "choices" and name == FROM_FLAGS:
-            choices = list(value.get("choices") or [])
-            bad = [c for c in choices if c not in ENTITY_FLAGS]
+            choices = value.get("choices") or []
+            if not isinstance(choices, list):
+                raise InterchangeError(where, f"region {rid}: 'choices' must be a list")
+            bad = [c for c in choices if not isinstance(c, str) or c not in ENTITY_FLAGS]
             if bad:
                 raise InterchangeError(where, f"region {rid}: unknown flags {bad}; expected {ENTITY_FLAGS}")
             attrs.setdefault(rid, {})["flags"] = choices
@@ -188,7 +193,8 @@ def spans_from_result(text: str, result: Sequence[Mapping[str, Any]], where: str
 
 def _pick_annotation(task: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
     """The latest submitted (not cancelled) annotation of a task."""
-    done = [a for a in task.get("annotations") or [] if isinstance(a, Mapping) and not a.get("was_cancelled")]
+    anns = task.get("annotations") or []
+    done = [a for a in (anns if isinstance(anns, list) else []) if isinstance(a, Mapping) and not a.get("was_cancelled")]
     if not done:
         return None
     return max(done, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), str(a.get("id") or "")))
@@ -205,11 +211,13 @@ def from_task(task: Mapping[str, Any], where: str, accept_predictions: bool = Fa
     ann = _pick_annotation(task)
     if ann is not None:
         result, reviewed = ann.get("result") or [], True
-    elif accept_predictions and task.get("predictions"):
-        preds = task["predictions"]
-        result, reviewed = (preds[-1] or {}).get("result") or [], False
+    elif accept_predictions and isinstance(task.get("predictions"), list) and task["predictions"]:
+        pred = task["predictions"][-1]
+        result, reviewed = (pred.get("result") if isinstance(pred, Mapping) else None) or [], False
     else:
         return None
+    if not isinstance(result, list):
+        raise InterchangeError(where, "'result' must be a list of regions")
     rec = dict(meta)
     rec["text"] = data["text"]
     rec["spans"] = spans_from_result(data["text"], result, where)

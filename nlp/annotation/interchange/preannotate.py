@@ -20,7 +20,7 @@ from nlp.annotation.records import FACT_FIELDS, GoldFact, GoldSpan, Record, reco
 class PreAnnotation:
     records: list[Record]
     scores: dict[str, dict[tuple[int, int, str], float]] = field(default_factory=dict)  # record_id -> span -> score
-    dropped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # entities not exported, overlaps
 
 
 def preannotate(doc_id: str, text: str, result: Mapping[str, Any],
@@ -39,6 +39,13 @@ def preannotate(doc_id: str, text: str, result: Mapping[str, Any],
             if key in by_doc:
                 sc[(s.start, s.end, s.label)] = by_doc[key]
         out.scores[r.record_id] = sc
+        last = None
+        for sp in sorted(r.spans, key=lambda x: (x.start, x.end)):
+            if last is not None and sp.start < last.end:
+                out.warnings.append(f"{r.record_id}: model spans overlap, [{last.start},{last.end}) {last.label} "
+                                   f"and [{sp.start},{sp.end}) {sp.label}: exported, but the import refuses "
+                                   f"overlaps, so correct them in the tool")
+            last = sp
     return out
 
 
@@ -60,7 +67,7 @@ def _onto_existing(doc_id: str, text: str, result: Mapping[str, Any], existing: 
     for e in result.get("entities", []):
         r = owner(e["start"], e["end"])
         if r is None:
-            dropped.append(f"{doc_id} [{e['start']},{e['end']}) {e['label']} {e['text']!r}: crosses a record boundary")
+            dropped.append(f"{doc_id} [{e['start']},{e['end']}) {e['label']} {e['text']!r}: not exported, crosses a record boundary")
             continue
         s, t = e["start"] - r.offset, e["end"] - r.offset
         r.spans.append(GoldSpan(s, t, e["label"], r.text[s:t], e.get("value"), e.get("unit"), e.get("direction"),
@@ -69,7 +76,7 @@ def _onto_existing(doc_id: str, text: str, result: Mapping[str, Any], existing: 
         ev = f["evidence"]
         r = owner(ev["start"], ev["end"])
         if r is None:
-            dropped.append(f"{doc_id} fact {f.get('subject')!r} {f.get('measure')} at [{ev['start']},{ev['end']}): crosses a record boundary")
+            dropped.append(f"{doc_id} fact {f.get('subject')!r} {f.get('measure')} at [{ev['start']},{ev['end']}): not exported, crosses a record boundary")
             continue
         d = {k: f.get(k) for k in FACT_FIELDS if k != "evidence"}
         d["flags"] = list(f.get("flags") or [])
@@ -77,4 +84,4 @@ def _onto_existing(doc_id: str, text: str, result: Mapping[str, Any], existing: 
         r.facts.append(GoldFact.from_dict(d))
     for r in records:
         r.sort()
-    return PreAnnotation(records, dropped=dropped)
+    return PreAnnotation(records, warnings=dropped)
