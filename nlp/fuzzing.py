@@ -41,6 +41,10 @@ def check_invariants(text: str, result: dict[str, Any]) -> None:
     """Raise AssertionError when a result breaks the contract for ``text``."""
     Result.model_validate(result)
     n = len(text)
+    last_end = 0
+    for e in sorted(result["entities"], key=lambda e: (e["start"], e["end"])):
+        assert e["start"] >= last_end, f"entities overlap: {e}"
+        last_end = e["end"]
     for e in result["entities"]:
         assert 0 <= e["start"] < e["end"] <= n, f"entity offsets out of range: {e}"
         assert text[e["start"]:e["end"]] == e["text"], f"entity text is not text[start:end]: {e}"

@@ -153,9 +153,12 @@ _LETTER_SPACED = re.compile(rf"(?<![{_HAN}] )(?<![{_HAN}])[{_HAN}](?: [{_HAN}](?
 _LINE = re.compile(r"[^\n]*+\n?")
 _SENTENCE_END = set("。!?;:！？；：")
 _LIST_MARKER = re.compile(
-    r"(?:[(（]?[一二三四五六七八九十]{1,3}[)）、]|[(（]\d{1,2}[)）]|\d{1,2} ?[、.)．]|"
+    r"(?:[(（]?[一二三四五六七八九十]{1,3}[)）、]|[(（]\d{1,2}[)）]|\d{1,2} ?(?:[、)]|[.．](?!\d))|"
     r"第[一二三四五六七八九十]{1,3}部分|[①-⑳]|附件|注[:：]|[#>|*-])"
 )
+
+# Header fields of a table block (填报单位:507 …, 单位: 万元) stand on their own lines.
+_HEADER_FIELD = re.compile(r"(?:填报单位|编制单位|预算单位|金额单位|单位)\s?[:：]")
 
 
 def _unwrap_lines(cur: NormalizedText) -> NormalizedText:
@@ -187,6 +190,8 @@ def _unwrap_lines(cur: NormalizedText) -> NormalizedText:
             continue
         if _LIST_MARKER.match(text, na) or text[pa] in "#|>":
             continue
+        if _HEADER_FIELD.match(text, na) or _HEADER_FIELD.match(text, pa):
+            continue
         prev = text[pa:pb]
         if _LIST_MARKER.match(text, pa) and len(prev) <= 25 and not any(c in prev for c in ",，。"):
             continue  # a heading line
@@ -198,8 +203,13 @@ def _markup(m: re.Match[str]) -> str:
     return "\n" if _BR.match(m.group().lstrip("</")) else ""
 
 
-def _despace_letters(m: re.Match[str]) -> str:
-    return m.group().replace(" ", "")
+def _despace_letters(cur: NormalizedText) -> NormalizedText:
+    """Delete the spaces of letter-spaced runs one by one, so each ideograph keeps its own
+    offset (replacing the whole run would map every character to the run)."""
+    edits: list[Edit] = []
+    for m in _LETTER_SPACED.finditer(cur.text):
+        edits.extend((i, i + 1, "") for i in range(m.start(), m.end()) if cur.text[i] == " ")
+    return _apply(cur, edits)
 
 
 def normalize(text: str) -> NormalizedText:
@@ -214,7 +224,7 @@ def normalize(text: str) -> NormalizedText:
     cur = _unwrap_lines(cur)
     cur = _sub(cur, _SPACE_IN_NUMBER, "")
     cur = _sub(cur, _SPACE_BEFORE_UNIT, "")
-    cur = _sub(cur, _LETTER_SPACED, _despace_letters)
+    cur = _despace_letters(cur)
     return cur
 
 

@@ -3,6 +3,8 @@ bases, directions, reasons, templates, and the contract's promises about evidenc
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from spacy.tokens import Span
 
@@ -63,11 +65,9 @@ def test_every_fact_is_a_contract_fact_on_an_entity(docs):
             ent = ents.get((f.evidence.start, f.evidence.end))
             assert ent is not None, (name, f)
             assert f.measure in MEASURES and f.unit in FACT_UNITS and 0.0 <= f.score <= 1.0
-            if ent.label_ == "CHANGE":
-                assert (f.measure, f.value, f.direction) == ("change", "0", "flat")
-            else:
-                assert f.value == ent._.value
-                assert "\t" not in doc.text[doc.text.rfind("\n", 0, f.evidence.start) + 1: f.evidence.start]
+            assert ent.label_ != "CHANGE", "a fact's evidence is its figure (the contract)"
+            assert f.value == ent._.value
+            assert "\t" not in doc.text[doc.text.rfind("\n", 0, f.evidence.start) + 1: f.evidence.start]
 
 
 def test_result_evidence_is_an_entity_of_the_result():
@@ -99,12 +99,16 @@ def test_budget_actual_and_execution(docs):
     assert _find(facts, measure="execution_pct", value="78.29")
 
 
-def test_templates_have_no_direction(docs):
+def test_templates_are_flagged_and_zero_is_flat(docs):
+    """The contract: a form placeholder is flagged ``template``; a change of 0 is ``flat``
+    (the placeholder's trigger gives no direction of its own)."""
     for prefix in ("000", "001", "002"):
         facts = prose_facts(_doc(docs, prefix))
         templates = [f for f in facts if "template" in f.flags]
         assert templates, prefix
-        assert all(f.direction is None and f.measure in ("change", "change_pct") for f in templates)
+        for f in templates:
+            assert f.measure in ("change", "change_pct")
+            assert f.direction == ("flat" if Decimal(f.value) == 0 else None)
     doc = _doc(docs, "001")
     at = doc.text.index("比上年增(减) 0")
     assert any("template" in f.flags and at < f.evidence.start < at + 15 for f in prose_facts(doc))
@@ -112,9 +116,9 @@ def test_templates_have_no_direction(docs):
 
 def test_flat_and_zero_changes(docs):
     doc = _doc(docs, "003")
-    flat = [f for f in prose_facts(doc) if _surface(doc, f) == "持平"]
-    assert len(flat) == doc.text.count("与上年持平")
-    assert all(f.value == "0" and f.direction == "flat" and f.base_period == "2023" for f in flat)
+    # 与上年持平 states no figure: a CHANGE entity, no fact (GUIDELINES §4, the contract's evidence)
+    assert doc.text.count("与上年持平") and not [f for f in prose_facts(doc) if _surface(doc, f) == "持平"]
+    assert sum(e.label_ == "CHANGE" and e._.direction == "flat" for e in doc.ents) >= doc.text.count("与上年持平")
     zero = [f for f in prose_facts(doc) if f.measure == "change" and f.value == "0" and "template" not in f.flags]
     assert zero and all(f.direction == "flat" for f in zero)
 

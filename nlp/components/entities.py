@@ -1,8 +1,12 @@
 """fiscal_entities: resolve the span groups into ``doc.ents`` by an explicit policy.
 
-Policy: groups are taken in priority order (``layout`` before ``rules`` before ``model``);
-within a group longer spans first; a span overlapping one already taken is dropped. Model
-spans count only for the labels listed in ``model_labels`` and only above ``min_model_score``.
+Policy: groups are taken in priority order (``layout`` before ``rules`` before ``model``),
+or in the order ``label_priority`` gives for a label (``{"SUBJECT": ["layout", "model", "rules"]}``
+lets the model's SUBJECT spans win over the lexicon's; a group left out of the list gives no
+span of that label); within one rank longer spans first; a
+span overlapping one already taken is dropped. Model spans count only for the labels listed in
+``model_labels`` and only above ``min_model_score``. The shipped policy is chosen by
+cross-validation on the training documents (``nlp/ml/train.py``), not by hand.
 """
 
 from __future__ import annotations
@@ -14,20 +18,30 @@ from nlp.extensions import copy_span_attrs
 
 
 class EntityResolver:
-    def __init__(self, priority: list[str], model_labels: list[str], min_model_score: float):
+    def __init__(self, priority: list[str], model_labels: list[str], min_model_score: float,
+                 label_priority: dict[str, list[str]] | None = None):
         self.priority = list(priority)
         self.model_labels = set(model_labels)
         self.min_model_score = min_model_score
+        self.label_priority = {label: list(groups) for label, groups in (label_priority or {}).items()}
+
+    def rank(self, group: str, label: str) -> int | None:
+        """The span's rank, or None when ``label_priority`` leaves its group out for this label."""
+        order = self.label_priority.get(label, self.priority)
+        return order.index(group) if group in order else None
 
     def candidates(self, doc: Doc) -> list[Span]:
-        out: list[Span] = []
-        for rank, group in enumerate(self.priority):
+        ranked: list[tuple[int, int, int, Span]] = []
+        for group in self.priority:
             spans = list(doc.spans[group]) if group in doc.spans else []
             if group == "model":
                 spans = [s for s in spans if s.label_ in self.model_labels and s._.score >= self.min_model_score]
-            spans.sort(key=lambda s: (-(s.end_char - s.start_char), s.start_char))
-            out.extend(spans)
-        return out
+            for s in spans:
+                rank = self.rank(group, s.label_)
+                if rank is not None:
+                    ranked.append((rank, -(s.end_char - s.start_char), s.start_char, s))
+        ranked.sort(key=lambda r: r[:3])
+        return [r[3] for r in ranked]
 
     def __call__(self, doc: Doc) -> Doc:
         taken = bytearray(len(doc))
@@ -46,7 +60,9 @@ class EntityResolver:
 
 @Language.factory(
     "fiscal_entities",
-    default_config={"priority": ["layout", "rules", "model"], "model_labels": ["SUBJECT"], "min_model_score": 0.5},
+    default_config={"priority": ["layout", "rules", "model"], "model_labels": ["SUBJECT"], "min_model_score": 0.5,
+                    "label_priority": {}},
 )
-def make_entities(nlp: Language, name: str, priority: list[str], model_labels: list[str], min_model_score: float) -> EntityResolver:
-    return EntityResolver(priority, model_labels, min_model_score)
+def make_entities(nlp: Language, name: str, priority: list[str], model_labels: list[str], min_model_score: float,
+                  label_priority: dict[str, list[str]]) -> EntityResolver:
+    return EntityResolver(priority, model_labels, min_model_score, label_priority)

@@ -26,8 +26,9 @@ RULE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY", "UNIT", "CHANGE", "PERIOD", "SUB
 class RuleEntities:
     def __init__(self, subjects: Optional[str] = None, labels: Optional[list[str]] = None):
         self.lexicon = SubjectLexicon.load(_lexicon_path(subjects))
-        self.labels = list(labels) if labels else None
-        unknown = set(self.labels or ()) - set(RULE_LABELS)
+        # spaCy reads ``labels`` into nlp.meta, so it is always a tuple (all rule labels by default).
+        self.labels = tuple(labels) if labels else RULE_LABELS
+        unknown = set(self.labels) - set(RULE_LABELS)
         if unknown:
             raise ValueError(f"fiscal_rules: labels {sorted(unknown)} are not rule labels {RULE_LABELS}")
         self.unaligned = 0  # matches whose edges cut a token (see docs/rules.md)

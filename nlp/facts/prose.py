@@ -70,8 +70,18 @@ _ORG = re.compile(r"(?:本部门|本单位|我部门|我单位|我局|本局|部
 _LIST_MARK = re.compile(
     r"^(?:\(?[一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、|\(?\d{1,2}\)|\d{1,2}\s?[、.]|[①-⑳])\s?"
 )
-_LEADING = re.compile(r"^(?:其中|主要包括|包括|以及|及|和|另外|此外|全年共|共有|共|合计为)")
-_TRAILING = re.compile(r"(?:为|是|共计|小计|达到|达|约|安排|金额为)$")
+# Qualifiers of time and scope before the item (GUIDELINES §counts: 全年国内公务接待 → 国内公务接待,
+# 年末其他人员 → 其他人员, 下属公益一类事业编制 → 公益一类事业编制); 年末结转 is an account name.
+_LEADING = re.compile(
+    r"^(?:其中|主要包括|包括|以及|及|和|另外|此外|全年共|共有|共|合计为|"
+    r"年末(?![\u4e00-\u9fff]{0,14}结转)|全年(?:安排)?|累计|涉及|所属各单位|所属|下属|以上|本级有|预算安排)"
+)
+_TRAILING = re.compile(r"(?:为|是|共计|小计|达到|达|约|安排|金额为|共|从|\((?:%|万元|元|人|个)\))$")
+# Scoring rubrics describe how any department is scored: their numbers are no claims.
+_OWN_SCORE = re.compile(r"(?:得分|评分|总分)$")
+_RUBRIC = re.compile(r"得满分|得\s?0\s?分|按公式计算|扣完为止|×\s?分值|某部门得分")
+_THRESHOLD_AFTER = re.compile(r"\s?(?:及)?以[上下](?![,，。;；])")
+_CLAUSE_LOOK = 80
 _PAREN = re.compile(r"\([^()]{0,60}\)")
 _HEADING = re.compile(r"^\s*(?:#|第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}\s?、)")
 _REASON = re.compile(r"(?<!主)主要原因(?:是|为|在于)?|(?<=,)主要是")
@@ -481,8 +491,7 @@ class _ProseReader:
             scopes = self._open_scopes(scopes, gap, main, current)
             prev_end = ent.end_char
 
-            if ent.label_ == "CHANGE":  # "与上年持平": a change of zero
-                self._flat(ent, lead, current or main, sent_period)
+            if ent.label_ == "CHANGE":  # "与上年持平": no figure, so no fact (a fact is one number)
                 continue
 
             figure = self._read(ent, lead, lead_start, sent_period)
@@ -634,14 +643,17 @@ class _ProseReader:
             label_start, _ = _local_lead(self.text, max(0, lead_start - 1 - 30), lead_start - 1)
             subject, basis = _clean_subject(self.text[label_start: lead_start - 1])
         subj_score = 0.6  # a noun phrase guessed from the lead
-        if subject is not None:
-            # a SUBJECT entity ending the phrase grounds it; the phrase keeps its qualifiers
-            # ("财政拨款本年支出", "货物采购授予中小企业合同金额")
-            for s in reversed(self._ents_between(lead_start, lead_start + cut, "SUBJECT")):
-                name = "".join(s.text.split())
-                if subject.endswith(name):
-                    subj_score = 0.95 if subject == name else 0.85
-                    break
+        for s in reversed(self._ents_between(lead_start, lead_start + cut, "SUBJECT")):
+            name = "".join(s.text.split())
+            if subject is not None and subject.endswith(name) and s._.source == "model":
+                # the tagger learned where annotated items start (年末其他人员 → 其他人员)
+                subject, subj_score = name, max(0.5, min(0.95, s._.score or 0.5))
+                break
+            if subject is not None and subject.endswith(name):
+                # a lexicon SUBJECT ending the phrase grounds it; the phrase keeps its qualifiers
+                # ("财政拨款本年支出", "货物采购授予中小企业合同金额")
+                subj_score = 0.95 if subject == name else 0.85
+                break
         if basis is None:
             # "决算数较 2020年减少": the basis is said before the comparison
             bm = re.search(r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数)|(?P<actual>决算数|执行数))", subject_part[-8:])
@@ -663,14 +675,16 @@ class _ProseReader:
         if template:
             flags.append("template")
             direction = None
-        elif measure in ("change", "change_pct"):
+        if measure in ("change", "change_pct"):
             if _is_zero(value):
-                direction = "flat"
+                direction = "flat"  # the contract: a change of 0 is flat, placeholder or not
         else:
             direction = None
         if "approximate" in tuple(ent._.flags or ()):
             flags.append("approximate")
         subject = topic.subject if topic is not None else None
+        if not self._is_claim(ent, unit, subject):
+            return None
         score = topic.score if topic is not None else 0.3
         if inherited and topic is not None:
             score = min(score, 0.85)
@@ -696,22 +710,22 @@ class _ProseReader:
         self.facts.append(fact)
         return len(self.facts) - 1
 
-    def _flat(self, ent: Span, lead: str, topic: Optional[_Topic], period: Optional[str]) -> None:
-        if topic is None:
-            return
-        base = None
-        m = None
-        for m in _COMPARE.finditer(lead):
-            pass
-        if m is not None:
-            base = m.group("year") or (_minus_one(period) if (m.group(0) == "同比" or m.group("prev")) else period)
-        fact = Fact(
-            subject=topic.subject, measure="change", value="0", unit=topic.unit or MONEY_UNIT, direction="flat",
-            period=period, base_period=base, evidence=Offsets(start=ent.start_char, end=ent.end_char),
-            score=round(min(topic.score, 0.8), 3),
-        )
-        self.facts.append(fact)
-        topic.change = len(self.facts) - 1
+    def _is_claim(self, ent: Span, unit: str, subject: Optional[str]) -> bool:
+        """False for figures that state nothing about the department (GUIDELINES §9, §non-entities):
+        a scoring rubric's weights and bands, a formula's ``×100%``, a threshold (``200 万元以上``)."""
+        text = self.text
+        if unit == "分" and not (subject and _OWN_SCORE.search(subject)):
+            return False  # rubric weights; only the department's own score is a claim
+        before = text[max(0, ent.start_char - 3): ent.start_char].rstrip()
+        if before.endswith("×"):
+            return False
+        if ent.label_ == "AMOUNT" and _THRESHOLD_AFTER.match(text, ent.end_char):
+            return False
+        a = max(0, ent.start_char - _CLAUSE_LOOK)
+        clause_start = max(text.rfind(c, a, ent.start_char) for c in "。;；") + 1
+        clause_end = min((i for i in (text.find(c, ent.end_char, ent.end_char + _CLAUSE_LOOK) for c in "。;；") if i >= 0),
+                         default=min(len(text), ent.end_char + _CLAUSE_LOOK))
+        return not _RUBRIC.search(text, max(a, clause_start), clause_end)
 
     # -- links ----------------------------------------------------------------------------
     def _link(self, idx: int, topic: Optional[_Topic], measure: str, basis, share_total, scopes) -> None:

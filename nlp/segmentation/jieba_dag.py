@@ -15,6 +15,11 @@ from math import log
 from typing import Callable
 
 
+# Longest run of out-of-dictionary characters given to jieba's HMM in one piece (a departure
+# from jieba only for runs longer than this, which the sources never have).
+HMM_MAX_RUN = 64
+
+
 def block_cutter(tok) -> Callable[[str], list[str]]:
     """A function cutting one block (a run of jieba's ``re_han_default`` class) the way
     ``tok.cut(block, HMM=True)`` does. ``tok`` must be initialised, its user words loaded."""
@@ -58,7 +63,10 @@ def block_cutter(tok) -> Callable[[str], list[str]]:
         if len(buf) == 1:
             out.append(buf)
         elif not freq.get(buf):
-            out.extend(finalseg.cut(buf))
+            # jieba's Viterbi copies its path lists at every step: quadratic in the run.
+            # Real unknown runs are a few characters; cut pathological ones into pieces.
+            for i in range(0, len(buf), HMM_MAX_RUN):
+                out.extend(finalseg.cut(buf[i:i + HMM_MAX_RUN]))
         else:
             out.extend(buf)
 
