@@ -63,6 +63,9 @@ def test_every_wan_yuan_figure_is_an_exact_amount(name, normalized, matches):
 def test_every_percent_figure_is_a_percent(name, normalized, matches):
     text, found = normalized[name], _by_span(matches[name])
     for m in re.finditer(r"(?<![\d.,])(\d+(?:\.\d+)?)%", text):
+        if text[:m.start()].rstrip().endswith("×"):
+            assert (m.start(), m.end()) not in found, "a formula's ×100% is no figure"
+            continue
         hit = found.get((m.start(), m.end()))
         assert hit is not None and hit.label == "PERCENT", f"{m.group()!r} at {m.start()}"
         assert Decimal(hit.value) == Decimal(m.group(1))
@@ -107,7 +110,8 @@ def test_values_and_units_follow_the_contract(name, normalized, matches):
         if m.label in ("AMOUNT", "PERCENT", "QUANTITY"):
             assert is_decimal_string(m.value), (surface, m.value)
         if m.label == "AMOUNT":
-            assert m.unit == "CNY" and "元" in surface
+            # a unit on the surface, or a bare zero of a money item ("支出总额为 0")
+            assert m.unit == "CNY" and ("元" in surface or (m.rule == "zero_amount" and m.value == "0"))
         elif m.label == "PERCENT":
             assert m.unit == "%"
         elif m.label == "QUANTITY":

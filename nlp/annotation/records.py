@@ -221,6 +221,8 @@ def write_records(path: str | os.PathLike, records: Iterable[Record | Mapping[st
             fh.writelines(lines)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates 0600; keep the file's mode (or the umask's default for a new file)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -426,3 +428,9 @@ def records_from_result(
     for r in records:
         r.sort()
     return records
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -62,6 +62,7 @@ _SHARE = re.compile(r"(?<!占)占(?P<total>[^占]{0,30}?)(?:的)?(?:比重|比�
 _BASIS = re.compile(
     r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数|(?<=[\u4e00-\u9fff]{2})预算)|(?P<actual>决算数|执行数))(?:为|是)?$"
 )
+_BASIS_WORDS = {"预算", "决算", "预算数", "决算数", "执行数", "年初预算", "年初预算数", "全年预算", "全年预算数"}
 _COMPARATORS = "≥≤=><"
 _LAST_YEAR = re.compile(r"(?<![较比与上])上一?年(?:度)?(?=(?:年初|全年)?(?:决算数|预算数|执行数|同期|支出|收入))")
 _WHOLE = re.compile(r"(?:总额|总计)$")
@@ -266,6 +267,8 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
     s = s.lstrip("()[]{}<>×*·.-…]").strip("“”\"',:、 ")
     if len(s) < 2 or not re.search(r"[\u4e00-\u9fff]", s):
         return None, basis
+    if s in _BASIS_WORDS:  # "2020 年度决算为 0": the basis of the item being discussed, not an item
+        return None, basis or ("budget" if "预算" in s else "actual")
     return s, basis
 
 

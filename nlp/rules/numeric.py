@@ -89,9 +89,26 @@ def find_numeric(text: str) -> Iterator[RuleMatch]:
         yield RuleMatch(m.start(), m.end(), "PERCENT", to_value(value), PERCENT_UNIT, rule="percent_words")
 
 
+# A bare zero stated of a money item ("支出总额为 0，", "2020 年度决算为 0"): zero is zero in any
+# unit, so the missing unit does not matter. Searched in a bounded window before the number.
+_ZERO_MONEY_LEAD = re.compile(r"(?:支出|收入|经费|总额|预算|决算|资金|拨款)为 ?$")
+_ZERO = re.compile(r"0(?:\.0{1,4})?")
+_CLAUSE_END = set("，,。;；\n")
+
+
+def _zero_amount(m: re.Match[str]) -> Iterator[RuleMatch]:
+    text, start, end = m.string, m.start(), m.end()
+    if m.group("approx") or m.group("scale") or not _ZERO.fullmatch(m.group("num")):
+        return
+    after = text[end:end + 2].lstrip(" ")
+    if (not after or after[0] in _CLAUSE_END) and _ZERO_MONEY_LEAD.search(text, max(0, start - 12), start):
+        yield RuleMatch(start, start + len(m.group("num")), "AMOUNT", "0", MONEY_UNIT, rule="zero_amount")
+
+
 def _classify(m: re.Match[str]) -> Iterator[RuleMatch]:
     num, unit = m.group("num"), m.group("unit")
     if unit is None:
+        yield from _zero_amount(m)
         return
     is_han = num[-1] in HAN_NUMERAL and not any(c.isdigit() for c in num)
     try:
