@@ -77,6 +77,9 @@ _UNIT_ALT = "|".join(re.escape(u) for u in (*MONEY_UNITS, *PERCENT_UNITS) if u) 
 _TARGET_RE = re.compile(rf"(?P<cmp>>=|<=|==|[≥≤=<>])?\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>{_UNIT_ALT})?")
 _UNIT_CELL_RE = re.compile(rf"(?:{_UNIT_ALT})")
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+# The sub-rows that follow a flattened key/value table on its line, under the same unit:
+# ``其中:中央财政  其中:中央财政省财政  省财政市县财政 100 市县财政 100`` (source 002).
+_KV_TAIL_RE = re.compile(rf"([{_HAN}]{{2,12}}+)[ ]?+({_NUM})(?![\d.%‰万亿千元人个次])")
 _FUND_NAMES = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算")
 _EMPTY_TABLE_NOTE = re.compile(r"注:\s{0,3}若为空表,\s{0,3}则为该部门\(单位\)无")
 _WS_RE = re.compile(r"\s+")
@@ -953,7 +956,7 @@ def _inline_kv_tables(text: str, period: Optional[str], basis: Optional[str]) ->
             continue
         if current is None or ls != line_start:
             if current is not None:
-                tables.append(current)
+                tables.append(_with_kv_tail(text, current))
             line_start = ls
             head = text[ls : min(a, ls + 200)]
             ti = head.find("表")
@@ -972,8 +975,32 @@ def _inline_kv_tables(text: str, period: Optional[str], basis: Optional[str]) ->
         if current.unit_span is None:
             current.unit_span = (m.start(1), m.end(1))
     if current is not None:
-        tables.append(current)
+        tables.append(_with_kv_tail(text, current))
     return tables
+
+
+def _with_kv_tail(text: str, table: Table) -> Table:
+    """Add the ``LABEL NUMBER`` pairs after the table's last row, up to the end of its line."""
+    line_end = text.find("\n", table.end)
+    line_end = len(text) if line_end < 0 else line_end
+    if _INLINE_KV_RE.search(text, table.end, line_end):
+        return table  # another flattened table follows on this line: not a tail
+    found = list(_KV_TAIL_RE.finditer(text, table.end, line_end))
+    for i, m in enumerate(found):
+        label, (a, b) = m.group(1), m.span(2)
+        # each label is printed once per column, and the PDF line breaks between cells are gone:
+        # "省财政  省财政市县财政 100 市县财政 100" — the next cell's label names this one too
+        if i + 1 < len(found):
+            nxt = found[i + 1].group(1)
+            if label != nxt and label.endswith(nxt) and len(nxt) >= 2:
+                label = nxt
+        label_start = m.end(1) - len(label)
+        row = Row("kv", label_start, b, [], subject=label, subject_cell=Cell(0, label_start, m.end(1), label),
+                  values=[Cell(1, a, b, m.group(2))])
+        row.basis = _label_basis(label)
+        table.rows.append(row)
+        table.end = b
+    return table
 
 
 # --- entities -----------------------------------------------------------------------------

@@ -42,6 +42,17 @@ class NormalizedText:
             return pos, pos
         return self.starts[start], self.ends[end - 1]
 
+    def is_aligned(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` neither starts nor ends inside the expansion of one original
+        character (NFKC ``㎡`` → ``m2``): only such spans are spans of the original text that do
+        not share a character with their neighbours."""
+        n = len(self.text)
+        if 0 < start < n and self.starts[start] == self.starts[start - 1] and self.ends[start] == self.ends[start - 1]:
+            return False
+        if 0 < end < n and self.starts[end] == self.starts[end - 1] and self.ends[end] == self.ends[end - 1]:
+            return False
+        return True
+
     def from_original(self, start: int, end: int) -> tuple[int, int]:
         """The normalised span covering exactly the characters that came from ``original[start:end]``
         (used to align gold spans, given in original offsets, with tokens)."""

@@ -195,8 +195,9 @@ def test_pdf_sources_have_no_tab_tables(docs):
     assert docs["004_bd253d31d99d6327"]._.tables == []
     (t,) = docs["002_100750d5db1f2fce"]._.tables
     assert t.kind == "kv" and t.unit == "万元" and t.period == "2022"
-    assert [r.subject for r in t.rows] == ["计划投资额", "实际到位资金", "实际使用情况"]
-    assert [r.basis for r in t.rows] == ["budget", "actual", "actual"]
+    # the three flattened pairs, then the sub-rows after them on the line (其中: … 市县财政 100, once per column)
+    assert [r.subject for r in t.rows] == ["计划投资额", "实际到位资金", "实际使用情况", "市县财政", "市县财政"]
+    assert [r.basis for r in t.rows] == ["budget", "actual", "actual", None, None]  # sub-rows name no basis
 
 
 # --- layout entities ----------------------------------------------------------------------

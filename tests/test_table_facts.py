@@ -128,7 +128,8 @@ def test_key_value_facts(facts):
     assert {("收入预算合计", "2353800"), ("支出预算合计", "2353800"), ("项目支出", "670000"), ("年度资金总额", "400000")} <= kv3
     kv2 = [(f.subject, f.value, f.basis, f.period) for f in facts["002_100750d5db1f2fce"]]
     assert kv2 == [("计划投资额", "1000000", "budget", "2022"), ("实际到位资金", "1000000", "actual", "2022"),
-                   ("实际使用情况", "1000000", "actual", "2022")]
+                   ("实际使用情况", "1000000", "actual", "2022"),
+                   ("市县财政", "1000000", "actual", "2022"), ("市县财政", "1000000", "actual", "2022")]
 
 
 def test_targets_of_003_and_sangong(facts):

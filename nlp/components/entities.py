@@ -24,6 +24,7 @@ class EntityResolver:
         self.model_labels = set(model_labels)
         self.min_model_score = min_model_score
         self.label_priority = {label: list(groups) for label, groups in (label_priority or {}).items()}
+        self.unaligned = 0  # spans dropped for starting or ending inside one original character
 
     def rank(self, group: str, label: str) -> int | None:
         """The span's rank, or None when ``label_priority`` leaves its group out for this label."""
@@ -46,8 +47,14 @@ class EntityResolver:
     def __call__(self, doc: Doc) -> Doc:
         taken = bytearray(len(doc))
         chosen: list[Span] = []
+        norm = doc._.norm
         for span in self.candidates(doc):
             if any(taken[span.start:span.end]):
+                continue
+            if norm is not None and not norm.is_aligned(span.start_char, span.end_char):
+                # "㎡万元" → "m2万元": "2万元" starts inside one original character, so it is no
+                # span of the client's text (and its digit is an exponent, not a figure)
+                self.unaligned += 1
                 continue
             taken[span.start:span.end] = b"\x01" * (span.end - span.start)
             ent = Span(doc, span.start, span.end, label=span.label_)
