@@ -23,6 +23,7 @@ _DOC_ATTRS = {
     "tables": None,  # list[nlp.layout.Table]
     "facts": None,  # list[nlp.contract.Fact] with evidence in normalised offsets
     "checks": None,  # list[nlp.contract.Check]
+    "model_scores": None,  # {(start_char, end_char, label): calibrated score} of doc.spans["model"]
 }
 _SPAN_ATTRS = {
     "value": None,  # exact decimal string (money in yuan), year, date or resolved code
@@ -48,6 +49,14 @@ def copy_span_attrs(src: Span, dst: Span) -> Span:
     for name in _SPAN_ATTRS:
         setattr(dst._, name, getattr(src._, name))
     return dst
+
+
+def set_span_attrs(span: Span, **attrs) -> Span:
+    for name, value in attrs.items():
+        if name not in _SPAN_ATTRS:
+            raise KeyError(f"unknown span attribute {name!r}")
+        setattr(span._, name, value)
+    return span
 
 
 def make_span(doc: Doc, start_char: int, end_char: int, label: str, **attrs) -> Span | None:

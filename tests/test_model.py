@@ -113,3 +113,18 @@ def test_shipped_model_verifies_and_loads():
     assert card["training_data_sha256"] == hashlib.sha256(
         b"".join(p.name.encode() + p.read_bytes() for p in sorted((DEFAULT_MODEL_DIR.parents[1] / "annotations" / "gold").glob("*.jsonl")))
     ).hexdigest()
+
+
+def test_shipped_model_keeps_each_entitys_provenance():
+    """spaCy keys span attributes by offsets alone: a model span at the same offsets as a rule
+    span must not overwrite the rule's source, score or value (it did once)."""
+    ex = Extractor.load()
+    labels = set(ex.nlp.get_pipe("fiscal_entities").model_labels)
+    doc = sorted(load_gold_documents(), key=lambda d: len(d.text))[0]
+    entities = ex.extract(doc.text)["entities"]
+    assert {e["source"] for e in entities} == {"rule", "model"}
+    for e in entities:
+        if e["source"] == "model":
+            assert e["label"] in labels and e["value"] is None, e
+        if e["label"] in ("AMOUNT", "PERCENT"):
+            assert e["source"] == "rule" and e["value"] is not None, e

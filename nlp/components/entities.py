@@ -14,7 +14,26 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.extensions import copy_span_attrs
+from nlp.extensions import copy_span_attrs, set_span_attrs
+from nlp.rules import find_rule_entities
+
+
+_VALUE_WINDOW = 24  # characters after a span the value reader may look at (a CHANGE's figure)
+
+
+def read_value(doc: Doc, span: Span) -> dict:
+    """value, unit, direction and flags of a model span: the tagger finds where an entity is,
+    the rules' value readers say what it is worth — the span must be exactly one rule match of
+    its label (a CHANGE trigger may be followed by its figure). Otherwise no value."""
+    empty = {"value": None, "unit": None, "direction": None, "flags": ()}
+    if span.label_ == "SUBJECT":
+        return empty
+    text = doc.text[span.start_char: span.end_char + _VALUE_WINDOW]
+    n = span.end_char - span.start_char
+    for m in find_rule_entities(text, doc._.period, None, [span.label_]):
+        if m.start == 0 and m.end == n:
+            return {"value": m.value, "unit": m.unit, "direction": m.direction, "flags": tuple(m.flags or ())}
+    return empty
 
 
 class EntityResolver:
@@ -31,24 +50,28 @@ class EntityResolver:
         order = self.label_priority.get(label, self.priority)
         return order.index(group) if group in order else None
 
-    def candidates(self, doc: Doc) -> list[Span]:
-        ranked: list[tuple[int, int, int, Span]] = []
+    def candidates(self, doc: Doc) -> list[tuple[str, Span]]:
+        """(group, span) in the order they are taken."""
+        scores = doc._.model_scores or {}
+        ranked: list[tuple[int, int, int, str, Span]] = []
         for group in self.priority:
             spans = list(doc.spans[group]) if group in doc.spans else []
             if group == "model":
-                spans = [s for s in spans if s.label_ in self.model_labels and s._.score >= self.min_model_score]
+                spans = [s for s in spans if s.label_ in self.model_labels
+                         and scores.get((s.start_char, s.end_char, s.label_), 0.0) >= self.min_model_score]
             for s in spans:
                 rank = self.rank(group, s.label_)
                 if rank is not None:
-                    ranked.append((rank, -(s.end_char - s.start_char), s.start_char, s))
+                    ranked.append((rank, -(s.end_char - s.start_char), s.start_char, group, s))
         ranked.sort(key=lambda r: r[:3])
-        return [r[3] for r in ranked]
+        return [(r[3], r[4]) for r in ranked]
 
     def __call__(self, doc: Doc) -> Doc:
         taken = bytearray(len(doc))
         chosen: list[Span] = []
         norm = doc._.norm
-        for span in self.candidates(doc):
+        scores = doc._.model_scores or {}
+        for group, span in self.candidates(doc):
             if any(taken[span.start:span.end]):
                 continue
             if norm is not None and not norm.is_aligned(span.start_char, span.end_char):
@@ -58,7 +81,15 @@ class EntityResolver:
                 continue
             taken[span.start:span.end] = b"\x01" * (span.end - span.start)
             ent = Span(doc, span.start, span.end, label=span.label_)
-            chosen.append(copy_span_attrs(span, ent))
+            if group == "model":
+                # spaCy keys span attributes by offsets alone, so a model span's attributes would be
+                # a rule span's at the same offsets: the tagger keeps its scores in doc._.model_scores
+                # and the span's value is read here from its own text
+                set_span_attrs(ent, **read_value(doc, span), source="model",
+                               score=scores.get((span.start_char, span.end_char, span.label_), 0.0))
+            else:
+                copy_span_attrs(span, ent)
+            chosen.append(ent)
         chosen.sort(key=lambda s: s.start)
         doc.ents = chosen
         # doc.ents makes new Span objects; underscore data is keyed by offsets and label, so it survives.

@@ -49,13 +49,16 @@ class StatisticalTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
+        scores: dict[tuple[int, int, str], float] = {}
         if self.model is not None and len(doc):
             for ts in self.model.predict_spans([doc_features(doc)])[0]:
                 span = Span(doc, ts.start, ts.end, label=ts.label)
-                span._.source = "model"
-                span._.score = round(self.calibration(ts.score), 4)
+                # not span._: spaCy keys span attributes by offsets alone, and a rule span at the
+                # same offsets must keep its own source, score and value
+                scores[(span.start_char, span.end_char, ts.label)] = round(self.calibration(ts.score), 4)
                 spans.append(span)
         doc.spans["model"] = spans
+        doc._.model_scores = scores
         return doc
 
     def to_disk(self, path, exclude=()) -> None:
