@@ -776,6 +776,7 @@ def parse_tables(
     if block:
         tables.extend(_parse_block(text, block, context, period, basis, codes))
     tables.extend(_inline_kv_tables(text, period, basis))
+    tables.extend(_score_tables(text, period))
     tables.sort(key=lambda t: t.start)
     return tables
 
@@ -1003,6 +1004,66 @@ def _with_kv_tail(text: str, table: Table) -> Table:
     return table
 
 
+# --- score tables (项目支出绩效自评表) -------------------------------------------------------
+# The national indicator framework's score table, as PDF-to-text leaves it: one run after the
+# header "一级指标 分值 二级指标 分值 三级指标 分值 得分", rows glued together —
+# "决策40项目立项 8立项依据充分性 4 4立项程序规范性 4 4…总分 100 100 99". A name with one number is
+# a weight (一级/二级指标); with two or more, the last is the indicator's 得分 (source 002).
+_SCORE_HEADER_RE = re.compile(r"三级指标[ ]?分值[ ]?得分")
+_SCORE_SEGMENT_RE = re.compile(rf"([{_HAN}()（）]{{2,40}}+)[ ]{{0,3}}+((?:\d{{1,3}}+(?:\.\d{{1,2}}+)?+\s{{0,8}}+){{1,3}}+)")
+_SCORE_NUMBER_RE = re.compile(r"\d{1,3}+(?:\.\d{1,2}+)?+")
+_SCORE_REGION = 2000  # characters after the header that the table may span
+_SCORE_END_RE = re.compile(r"评价等次|评价结论|\n\s*\n\s*[一二三四五六七八九十]+\s?、")
+_FIRST_LEVEL = ("决策", "过程", "产出", "效益", "满意度")  # 一级指标 of the national framework
+_NOTE_LENGTH = 12  # a longer "name" is the framework's note column, not an indicator
+
+
+def _score_tables(text: str, period: Optional[str]) -> list[Table]:
+    tables: list[Table] = []
+    pos = 0
+    while (h := _SCORE_HEADER_RE.search(text, pos)) is not None:
+        a = h.end()
+        end = _SCORE_END_RE.search(text, a, a + _SCORE_REGION)
+        b = end.start() if end else min(len(text), a + _SCORE_REGION)
+        nxt = _SCORE_HEADER_RE.search(text, a, b)
+        b = nxt.start() if nxt else b
+        pos = max(b, a)  # regions never overlap: each character is scanned once
+        head = text[max(0, h.start() - 200): h.start()]
+        pm = None
+        for pm in _PERIOD_CAPTION_RE.finditer(head):
+            pass
+        table = Table("score", h.start(), h.end(), unit="分", period=pm.group(1) if pm else period)
+        previous: Optional[str] = None
+        for m in _SCORE_SEGMENT_RE.finditer(text, a, b):
+            name, name_start = m.group(1), m.start(1)
+            numbers = [Cell(i, n.start(), n.end(), n.group()) for i, n in
+                       enumerate(_SCORE_NUMBER_RE.finditer(text, m.start(2), m.end(2)))]
+            subject_cell: Optional[Cell]
+            if len(name) > _NOTE_LENGTH:  # a note: its numbers are the previous indicator's
+                subject, subject_cell = previous, None
+            else:
+                for first in _FIRST_LEVEL:  # "效益经济效益": the 一级指标 glued to the indicator
+                    if name.startswith(first) and len(name) - len(first) >= 4:
+                        name, name_start = name[len(first):], name_start + len(first)
+                        break
+                if name.endswith("总分"):  # "…意度总分": the tail of a broken cell, then 总分
+                    name, name_start = "总分", m.end(1) - 2
+                subject, subject_cell = name, Cell(0, name_start, m.end(1), name)
+            previous = subject
+            row = Row("score", name_start, m.end(2), [], subject=subject,
+                      subject_cell=subject_cell if len(numbers) >= 2 else None, values=numbers)
+            table.rows.append(row)
+            table.end = numbers[-1].end if numbers else table.end
+        if table.rows:
+            tables.append(table)
+    return tables
+
+
+def score_of(row: Row) -> Optional[Cell]:
+    """The 得分 cell of a score-table row: the last of two or more numbers."""
+    return row.values[-1] if row.kind == "score" and len(row.values) >= 2 else None
+
+
 # --- entities -----------------------------------------------------------------------------
 
 
@@ -1014,6 +1075,13 @@ def layout_entities(tables: list[Table]) -> list[LayoutEntity]:
     for t in tables:
         if t.unit_span is not None and t.unit:
             out.append(LayoutEntity(t.unit_span[0], t.unit_span[1], "UNIT", None, t.unit))
+        if t.kind == "score":  # every number is a score (QUANTITY 分); scored indicators are SUBJECTs
+            for r in t.rows:
+                if r.subject_cell is not None:
+                    out.append(LayoutEntity(r.subject_cell.start, r.subject_cell.end, "SUBJECT"))
+                for v in r.values:
+                    out.append(LayoutEntity(v.start, v.end, "QUANTITY", decimal_string(Decimal(v.text)), "分"))
+            continue
         if t.kind == "target":
             for r in t.rows:
                 if r.subject_cell is not None:

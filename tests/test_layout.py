@@ -16,6 +16,7 @@ from nlp.layout import (
     layout_entities,
     parse_tables,
     parse_target_value,
+    score_of,
     target_measure,
 )
 from nlp.normalize import normalize
@@ -190,14 +191,33 @@ def test_key_value_tables(docs):
 
 
 def test_pdf_sources_have_no_tab_tables(docs):
-    """002/004 are PDF text: the score tables (分值/得分) and the 004 unit list are not money
-    tables; 002's flattened 自评表 gives inline key/value money pairs only."""
+    """002/004 are PDF text: the 004 unit list is not a money table; 002's flattened 自评表 gives
+    inline key/value money pairs, and its score table (分值/得分) gives scores, not money."""
     assert docs["004_bd253d31d99d6327"]._.tables == []
-    (t,) = docs["002_100750d5db1f2fce"]._.tables
+    t, score = docs["002_100750d5db1f2fce"]._.tables
     assert t.kind == "kv" and t.unit == "万元" and t.period == "2022"
     # the three flattened pairs, then the sub-rows after them on the line (其中: … 市县财政 100, once per column)
     assert [r.subject for r in t.rows] == ["计划投资额", "实际到位资金", "实际使用情况", "市县财政", "市县财政"]
     assert [r.basis for r in t.rows] == ["budget", "actual", "actual", None, None]  # sub-rows name no basis
+    assert score.kind == "score" and not score.is_money and score.period == "2022"
+
+
+def test_score_table_reads_each_indicators_score(docs):
+    """002 附件2: "立项依据充分性 4 4" is 三级指标, 分值, 得分; a name with one number is a weight
+    (项目立项 8); a long note's numbers belong to the indicator before it (产出数量); the 一级指标
+    glued to its first indicator is cut off (效益经济效益); 总分 closes the table."""
+    doc = docs["002_100750d5db1f2fce"]
+    (score,) = [t for t in doc._.tables if t.kind == "score"]
+    scored = {r.subject: score_of(r).text for r in score.rows if score_of(r) is not None}
+    assert scored["立项依据充分性"] == "4" and scored["资金使用合规性"] == "6"
+    assert scored["产出数量"] == "7" and scored["经济效益"] == "7" and scored["总分"] == "99"
+    assert "项目立项" not in scored and "效益经济效益" not in scored
+    # every number of the table is a QUANTITY in 分, with its value
+    quantities = {(e.start_char, e.end_char): e for e in doc.ents if e.label_ == "QUANTITY"}
+    for r in score.rows:
+        for v in r.values:
+            ent = quantities[(v.start, v.end)]
+            assert ent._.unit == "分" and ent._.value == v.text
 
 
 # --- layout entities ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from nlp.contract import Fact
+from nlp.contract import MONEY_UNIT, Fact
 from nlp.facts.tables import table_facts
 
 SRC_001 = "001_0d3306247bd7dd48"
@@ -126,7 +126,7 @@ def test_key_value_facts(facts):
     assert ("资金总额", "500000", "budget") in kv1
     kv3 = {(f.subject, f.value) for f in facts[SRC_003] if f.column is None and f.measure == "amount"}
     assert {("收入预算合计", "2353800"), ("支出预算合计", "2353800"), ("项目支出", "670000"), ("年度资金总额", "400000")} <= kv3
-    kv2 = [(f.subject, f.value, f.basis, f.period) for f in facts["002_100750d5db1f2fce"]]
+    kv2 = [(f.subject, f.value, f.basis, f.period) for f in facts["002_100750d5db1f2fce"] if f.unit == MONEY_UNIT]
     assert kv2 == [("计划投资额", "1000000", "budget", "2022"), ("实际到位资金", "1000000", "actual", "2022"),
                    ("实际使用情况", "1000000", "actual", "2022"),
                    ("市县财政", "1000000", "actual", "2022"), ("市县财政", "1000000", "actual", "2022")]

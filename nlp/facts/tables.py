@@ -7,6 +7,7 @@ NORMALISED offsets (``nlp.serialize`` maps them to the client's text). See docs/
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Optional
 
 from spacy.tokens import Doc
@@ -16,7 +17,9 @@ from nlp.layout import (
     Column,
     Row,
     Table,
+    decimal_string,
     money_value,
+    score_of,
     document_evidence,
     parse_tables,
     target_measure,
@@ -91,6 +94,19 @@ def _kv_facts(t: Table, doc_period: Optional[str]) -> list[Fact]:
     return out
 
 
+def _score_facts(t: Table, doc_period: Optional[str]) -> list[Fact]:
+    """One fact per scored indicator: its 得分 (the weights in 分值 are the framework's, no claim)."""
+    out: list[Fact] = []
+    for r in t.rows:
+        cell = score_of(r)
+        if cell is None or not r.subject:
+            continue
+        out.append(Fact(subject=r.subject, measure="amount", value=decimal_string(Decimal(cell.text)), unit="分",
+                        period=t.period or doc_period, column="得分",
+                        evidence=Offsets(start=cell.start, end=cell.end), score=0.9))
+    return out
+
+
 def _target_fact(r: Row, t: Table, doc_period: Optional[str]) -> Optional[Fact]:
     if r.number is None or not r.values:
         return None
@@ -118,6 +134,8 @@ def facts_from_tables(tables: list[Table], doc_period: Optional[str] = None) -> 
             out.extend(_grid_facts(t, doc_period))
         elif t.kind == "kv":
             out.extend(_kv_facts(t, doc_period))
+        elif t.kind == "score":
+            out.extend(_score_facts(t, doc_period))
         elif t.kind == "target":
             for r in t.rows:
                 f = _target_fact(r, t, doc_period)
