@@ -19,6 +19,7 @@ import sys
 import time
 import tracemalloc
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -50,6 +51,7 @@ def timed(fn: Callable[[str], Any], text: str, min_seconds: float = 1.0, max_run
     return best
 
 
+@lru_cache(maxsize=1)  # throughput and scaling share one set (one model load)
 def systems() -> dict[str, Callable[[str], Any]]:
     import jieba
     import spacy

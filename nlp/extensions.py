@@ -44,14 +44,9 @@ def register_extensions() -> None:
             Span.set_extension(name, default=default)
 
 
-def copy_span_attrs(src: Span, dst: Span) -> Span:
-    """Copy our attributes to another Span object (e.g. a group span promoted to ``doc.ents``)."""
-    for name in _SPAN_ATTRS:
-        setattr(dst._, name, getattr(src._, name))
-    return dst
-
-
 def set_span_attrs(span: Span, **attrs) -> Span:
+    """Set our attributes on ``span`` (spaCy stores them per character offsets: every Span
+    object over the same characters sees them)."""
     for name, value in attrs.items():
         if name not in _SPAN_ATTRS:
             raise KeyError(f"unknown span attribute {name!r}")
@@ -62,13 +57,7 @@ def set_span_attrs(span: Span, **attrs) -> Span:
 def make_span(doc: Doc, start_char: int, end_char: int, label: str, **attrs) -> Span | None:
     """A span at exact character offsets, or None where they do not fall on token boundaries."""
     span = doc.char_span(start_char, end_char, label=label, alignment_mode="strict")
-    if span is None:
-        return None
-    for name, value in attrs.items():
-        if name not in _SPAN_ATTRS:
-            raise KeyError(f"unknown span attribute {name!r}")
-        setattr(span._, name, value)
-    return span
+    return None if span is None else set_span_attrs(span, **attrs)
 
 
 register_extensions()

@@ -966,18 +966,20 @@ def _inline_kv_tables(text: str, period: Optional[str], basis: Optional[str]) ->
             current = Table("kv", k, nm.end(), title=title, unit=m.group(1))
             current.period = pm.group(1) if pm else period
             current.basis = _title_basis(title) or basis
-        label = text[k:a]
-        num = nm.group()
-        row = Row("kv", k, nm.end(), [], subject=label, subject_cell=Cell(0, k, a, label),
-                  values=[Cell(1, nm.start(), nm.end(), num)])
-        row.basis = _label_basis(label)
-        current.rows.append(row)
+        current.rows.append(_inline_kv_row(text, k, a, nm.start(), nm.end()))
         current.end = nm.end()
         if current.unit_span is None:
             current.unit_span = (m.start(1), m.end(1))
     if current is not None:
         tables.append(_with_kv_tail(text, current))
     return tables
+
+
+def _inline_kv_row(text: str, label_start: int, label_end: int, num_start: int, num_end: int) -> Row:
+    """A flattened key/value pair: the label names the item and, by its words, the basis."""
+    label = text[label_start:label_end]
+    return Row("kv", label_start, num_end, [], subject=label, subject_cell=Cell(0, label_start, label_end, label),
+               values=[Cell(1, num_start, num_end, text[num_start:num_end])], basis=_label_basis(label))
 
 
 def _with_kv_tail(text: str, table: Table) -> Table:
@@ -995,11 +997,7 @@ def _with_kv_tail(text: str, table: Table) -> Table:
             nxt = found[i + 1].group(1)
             if label != nxt and label.endswith(nxt) and len(nxt) >= 2:
                 label = nxt
-        label_start = m.end(1) - len(label)
-        row = Row("kv", label_start, b, [], subject=label, subject_cell=Cell(0, label_start, m.end(1), label),
-                  values=[Cell(1, a, b, m.group(2))])
-        row.basis = _label_basis(label)
-        table.rows.append(row)
+        table.rows.append(_inline_kv_row(text, m.end(1) - len(label), m.end(1), a, b))
         table.end = b
     return table
 
@@ -1050,10 +1048,9 @@ def _score_tables(text: str, period: Optional[str]) -> list[Table]:
                     name, name_start = "总分", m.end(1) - 2
                 subject, subject_cell = name, Cell(0, name_start, m.end(1), name)
             previous = subject
-            row = Row("score", name_start, m.end(2), [], subject=subject,
-                      subject_cell=subject_cell if len(numbers) >= 2 else None, values=numbers)
-            table.rows.append(row)
-            table.end = numbers[-1].end if numbers else table.end
+            table.rows.append(Row("score", name_start, m.end(2), [], subject=subject, subject_cell=subject_cell,
+                                  values=numbers))
+            table.end = numbers[-1].end  # the segment pattern holds at least one number
         if table.rows:
             tables.append(table)
     return tables
@@ -1077,7 +1074,7 @@ def layout_entities(tables: list[Table]) -> list[LayoutEntity]:
             out.append(LayoutEntity(t.unit_span[0], t.unit_span[1], "UNIT", None, t.unit))
         if t.kind == "score":  # every number is a score (QUANTITY 分); scored indicators are SUBJECTs
             for r in t.rows:
-                if r.subject_cell is not None:
+                if r.subject_cell is not None and score_of(r) is not None:
                     out.append(LayoutEntity(r.subject_cell.start, r.subject_cell.end, "SUBJECT"))
                 for v in r.values:
                     out.append(LayoutEntity(v.start, v.end, "QUANTITY", decimal_string(Decimal(v.text)), "分"))

@@ -9,13 +9,13 @@ Adding a case is adding a line; a malformed line fails loudly with its file and 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nlp.contract import LABELS, is_decimal_string
+from tests.corpus import corpus_lines
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "nlp" / "examples"
 _LINE_KEYS = {"label", "text", "expect", "note"}
@@ -60,14 +60,7 @@ def load_examples(directory: Path = EXAMPLES_DIR) -> list[tuple[str, dict[str, A
     """(id, example) for every line of every corpus file; raises on a malformed line."""
     out: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(directory.glob("*.jsonl")):
-        for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not raw.strip():
-                continue
-            where = f"{path.name}:{n}"
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise ExampleFormatError(f"{where}: invalid JSON ({exc})") from exc
+        for where, obj in corpus_lines(path, ExampleFormatError):
             _check_line(where, obj)
             out.append((where, obj))
     return out

@@ -9,13 +9,13 @@ produces, in order of appearance. With ``"only": true`` no other fact may be pro
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nlp.contract import Fact
+from tests.corpus import corpus_lines
 
 CORPUS = Path(__file__).resolve().parent.parent / "nlp" / "examples" / "facts" / "facts.jsonl"
 _FACT_FIELDS = set(Fact.model_fields) - {"evidence"}
@@ -28,14 +28,7 @@ class FactExampleError(ValueError):
 
 def load_fact_examples(path: Path = CORPUS) -> list[tuple[str, dict[str, Any]]]:
     out = []
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip():
-            continue
-        where = f"{path.name}:{n}"
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise FactExampleError(f"{where}: invalid JSON ({exc})") from exc
+    for where, obj in corpus_lines(path, FactExampleError):
         if not isinstance(obj, dict) or not {"text", "expect"} <= obj.keys() or obj.keys() - _KEYS:
             raise FactExampleError(f"{where}: a line is an object with text, expect and optionally only, note")
         for i, exp in enumerate(obj["expect"]):

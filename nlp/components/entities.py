@@ -14,7 +14,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.extensions import copy_span_attrs, set_span_attrs
+from nlp.extensions import set_span_attrs
 from nlp.rules import find_rule_entities
 
 
@@ -82,17 +82,15 @@ class EntityResolver:
             taken[span.start:span.end] = b"\x01" * (span.end - span.start)
             ent = Span(doc, span.start, span.end, label=span.label_)
             if group == "model":
-                # spaCy keys span attributes by offsets alone, so a model span's attributes would be
-                # a rule span's at the same offsets: the tagger keeps its scores in doc._.model_scores
-                # and the span's value is read here from its own text
+                # spaCy keys span attributes by character offsets alone: a layout or rule span's
+                # attributes are already the entity's; a model span has none of its own (the
+                # tagger keeps its scores in doc._.model_scores), so they are set here, the
+                # value read from the span's text
                 set_span_attrs(ent, **read_value(doc, span), source="model",
                                score=scores.get((span.start_char, span.end_char, span.label_), 0.0))
-            else:
-                copy_span_attrs(span, ent)
             chosen.append(ent)
         chosen.sort(key=lambda s: s.start)
         doc.ents = chosen
-        # doc.ents makes new Span objects; underscore data is keyed by offsets and label, so it survives.
         return doc
 
 

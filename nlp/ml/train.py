@@ -83,22 +83,36 @@ def make_extractor(system: str, tagger: Optional[SequenceTagger] = None, calibra
     return Extractor(nlp, name=f"{MODEL_NAME}-{system}")
 
 
+class PolicyScores:
+    """Entity and fact scores of each combined-system policy over held-out documents."""
+
+    def __init__(self) -> None:
+        self.entities = {p: Scores() for p in POLICIES}
+        self.facts = {p: Scores() for p in POLICIES}
+
+    def add(self, tagger: SequenceTagger, held: GoldDocument) -> dict[str, dict[str, Any]]:
+        """Score every policy on ``held`` with ``tagger`` (trained without it); the results by policy."""
+        results = {}
+        for policy in POLICIES:
+            results[policy] = result = make_extractor("combined", tagger, policy=policy).extract(held.text, held.doc_id)
+            self.entities[policy].merge(score_entities(result["entities"], held.spans))
+            self.facts[policy].merge(score_facts(result["facts"], held.facts))
+        return results
+
+    def best(self) -> tuple[str, dict[str, float]]:
+        """The policy with the best mean of overall entity F1 and overall fact F1; ties go to the default."""
+        scores = {p: round((self.entities[p].overall().f1 + self.facts[p].overall().f1) / 2, 4) for p in POLICIES}
+        return max(POLICIES, key=lambda p: (scores[p], p == DEFAULT_POLICY)), scores
+
+
 def select_policy(docs: list[GoldDocument], seed: int = SEED) -> tuple[str, dict[str, float]]:
-    """The combined system's policy with the best leave-one-document-out score *on these
-    documents* (the mean of overall entity F1 and overall fact F1); ties go to the default."""
+    """The combined system's policy with the best leave-one-document-out score *on these documents*."""
     if len(docs) < 2:
         return DEFAULT_POLICY, {}
-    ents = {p: Scores() for p in POLICIES}
-    facts = {p: Scores() for p in POLICIES}
+    scores = PolicyScores()
     for i, held in enumerate(docs):
-        tagger, _ = fit_tagger(docs[:i] + docs[i + 1:], seed)
-        for policy in POLICIES:
-            result = make_extractor("combined", tagger, policy=policy).extract(held.text, held.doc_id)
-            ents[policy].merge(score_entities(result["entities"], held.spans))
-            facts[policy].merge(score_facts(result["facts"], held.facts))
-    scores = {p: round((ents[p].overall().f1 + facts[p].overall().f1) / 2, 4) for p in POLICIES}
-    best = max(POLICIES, key=lambda p: (scores[p], p == DEFAULT_POLICY))
-    return best, scores
+        scores.add(fit_tagger(docs[:i] + docs[i + 1:], seed)[0], held)
+    return scores.best()
 
 
 def evaluate_loo(
@@ -107,11 +121,16 @@ def evaluate_loo(
     seed: int = SEED,
     progress: Callable[[str], None] = lambda msg: None,
 ) -> dict[str, Any]:
+    """Each fold: choose the combined policy on the fold's training documents (nested), train
+    the tagger on them, score the systems on the held-out document. Every policy is also scored
+    on each held-out document: pooled over the folds, that is the leave-one-document-out choice
+    on all documents (``policy_selection``), which ``train_model`` ships."""
     docs = docs if docs is not None else load_gold_documents()
     by_id = {d.doc_id: d for d in docs}
     folds = load_folds(doc_ids=by_id)
     entity_scores = {s: Scores() for s in systems}
     fact_scores = {s: Scores() for s in systems}
+    all_documents = PolicyScores()
     heldout_spans: list[tuple[float, bool]] = []  # (raw model score, correct) for calibration
     per_fold = []
     t0 = time.perf_counter()
@@ -130,10 +149,13 @@ def evaluate_loo(
         if any(s != "rules" for s in systems):
             progress(f"fold {fold['name']}: training on {len(train_docs)} documents")
             tagger, _ = fit_tagger(train_docs, seed)
-        for system in systems:
-            extractor = make_extractor(system, tagger, policy=policy)
-            for gd in test_docs:
-                result = extractor.extract(gd.text, gd.doc_id)
+        for gd in test_docs:
+            by_policy = all_documents.add(tagger, gd) if "combined" in systems else {}
+            for system in systems:
+                if system == "combined":
+                    result = by_policy[policy]
+                else:
+                    result = make_extractor(system, tagger).extract(gd.text, gd.doc_id)
                 es, fs = score_entities(result["entities"], gd.spans), score_facts(result["facts"], gd.facts)
                 entity_scores[system].merge(es)
                 fact_scores[system].merge(fs)
@@ -143,7 +165,7 @@ def evaluate_loo(
                     for e in result["entities"]:
                         heldout_spans.append((e["score"], (e["start"], e["end"], e["label"]) in gold_keys))
         per_fold.append(fold_result)
-    return {
+    report = {
         "systems": list(systems),
         "folds": per_fold,
         "entities": {s: entity_scores[s].as_dict(ENTITY_KEYS) for s in systems},
@@ -152,6 +174,9 @@ def evaluate_loo(
         "seconds": round(time.perf_counter() - t0, 1),
         "gold_sha256": gold_hash(),
     }
+    if "combined" in systems:
+        report["policy_selection"] = dict(zip(("policy", "scores"), all_documents.best()))
+    return report
 
 
 def fit_calibration(pairs: list[tuple[float, bool]]) -> Calibration:
@@ -224,8 +249,8 @@ def train_model(out_dir: Path, gold_dir: Path = GOLD_DIR, seed: int = SEED,
         raise ValueError(f"no gold documents in {gold_dir}")
     report = evaluate_loo(docs, seed=seed, progress=progress)
     calibration = fit_calibration(report["heldout_model_spans"])
-    progress(f"final model: choosing the combined policy on all {len(docs)} documents")
-    policy, policy_scores = select_policy(docs, seed)
+    # the leave-one-document-out folds above already scored every policy on every document
+    policy, policy_scores = report["policy_selection"]["policy"], report["policy_selection"]["scores"]
     progress(f"final model: policy {policy} ({policy_scores}); training on all {len(docs)} documents")
     tagger, stats = fit_tagger(docs, seed)
     extractor = make_extractor("combined", tagger, calibration, policy=policy)

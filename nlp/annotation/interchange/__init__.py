@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any, Mapping, Sequence
 
 from . import doccano, labelstudio, prodigy, spacy_docbin
-from .common import InterchangeError, ReadResult, check_span_shape, full_span
+from .common import InterchangeError, ReadResult, check_span_shape, full_span, json_lines
 
 
 class _GoldJsonl:
@@ -41,18 +41,7 @@ class _GoldJsonl:
     @staticmethod
     def load(path: Path, accept_predictions: bool = False) -> ReadResult:
         out = ReadResult()
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError as e:
-            raise InterchangeError(str(path), f"not UTF-8: {e}") from None
-        for lineno, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{lineno}"
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InterchangeError(where, f"invalid JSON: {e}") from None
+        for where, d in json_lines(path):
             if not isinstance(d, dict) or "record_id" not in d or not isinstance(d.get("text"), str):
                 raise InterchangeError(where, "not a gold record (needs record_id and text)")
             where = f"{where} {d.get('doc_id')}/{d['record_id']}"

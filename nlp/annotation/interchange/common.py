@@ -14,7 +14,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping, Optional
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Optional
 
 from nlp.contract import LABELS
 
@@ -40,6 +41,23 @@ class InterchangeError(ValueError):
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason
+
+
+def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    """``(where, value)`` for each non-blank line of a UTF-8 JSONL file (``where`` is
+    ``name:line``); an undecodable file or line raises :class:`InterchangeError` naming it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise InterchangeError(str(path), f"not UTF-8: {e}") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{lineno}"
+        try:
+            yield where, json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InterchangeError(where, f"invalid JSON: {e}") from None
 
 
 def record_ref(rec: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ from .common import (
     ReadResult,
     SPAN_ATTRS,
     check_span_shape,
+    json_lines,
     full_span,
     record_meta,
     spans_fingerprint,
@@ -96,18 +97,7 @@ def from_line(d: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 def load(path: Path, accept_predictions: bool = False) -> ReadResult:
     out = ReadResult()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as e:
-        raise InterchangeError(str(path), f"not UTF-8: {e}") from None
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path.name}:{lineno}"
-        try:
-            d = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InterchangeError(where, f"invalid JSON: {e}") from None
+    for where, d in json_lines(path):
         if not isinstance(d, Mapping):
             raise InterchangeError(where, "line is not a JSON object")
         out.records.append(from_line(d, where))
