@@ -77,6 +77,7 @@ _UNIT_ALT = "|".join(re.escape(u) for u in (*MONEY_UNITS, *PERCENT_UNITS) if u) 
 _TARGET_RE = re.compile(rf"(?P<cmp>>=|<=|==|[≥≤=<>])?\s{{0,3}}(?P<num>{_NUM})\s{{0,3}}(?P<unit>{_UNIT_ALT})?")
 _UNIT_CELL_RE = re.compile(rf"(?:{_UNIT_ALT})")
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_UNIT_IN_NAME = re.compile(r"\s?\(([^()]{1,4})\)$")
 # The sub-rows that follow a flattened key/value table on its line, under the same unit:
 # ``其中:中央财政  其中:中央财政省财政  省财政市县财政 100 市县财政 100`` (source 002).
 _KV_TAIL_RE = re.compile(rf"([{_HAN}]{{2,12}}+)[ ]?+({_NUM})(?![\d.%‰万亿千元人个次])")
@@ -699,6 +700,10 @@ def _add_target_row(table: Table, roles: dict[int, str], cells: list[Cell], a: i
     if k < 0:
         return
     ind = cells[k]
+    um = _UNIT_IN_NAME.search(ind.text)
+    if um and _UNIT_CELL_RE.fullmatch(um.group(1)) and um.start() >= 2:
+        # "打击欺诈骗保覆盖率(%)": the unit is said in the name, the indicator is the rest (GUIDELINES §10)
+        ind = Cell(ind.col, ind.start, ind.start + um.start(), ind.text[: um.start()])
     row.subject_cell = ind
     row.subject = clean_subject(ind.text)
     if unit:

@@ -74,17 +74,47 @@ _LIST_MARK = re.compile(
 # Qualifiers of time and scope before the item (GUIDELINES §counts: 全年国内公务接待 → 国内公务接待,
 # 年末其他人员 → 其他人员, 下属公益一类事业编制 → 公益一类事业编制); 年末结转 is an account name.
 _LEADING = re.compile(
-    r"^(?:其中|主要包括|包括|以及|及|和|另外|此外|全年共|共有|共|合计为|"
-    r"年末(?![\u4e00-\u9fff]{0,14}结转)|全年(?:安排)?|累计|涉及|所属各单位|所属|下属|以上|本级有|预算安排)"
+    r"^(?:其中|主要包括|包括|以及|及(?!时)|和|另外|此外|全年共|共有|共|合计为|"
+    r"年末(?![\u4e00-\u9fff]{0,14}结转)|全年(?:安排)?|累计|涉及|所属各单位|所属|下属|以上|本级有|[市县区]?本级(?=[\u4e00-\u9fff]{2})|预算安排)"
 )
-_TRAILING = re.compile(r"(?:为|是|共计|小计|达到|达|约|安排|金额为|共|从|\((?:%|万元|元|人|个)\))$")
+# a trailing 为 is a copula unless it ends a word (行为, 作为, 成为)
+_TRAILING = re.compile(r"(?:(?<![行作成认因])为|是|共计|小计|达到|达|约|安排|金额为|共|从|\((?:%|万元|元|人|个)\))$")
 # Scoring rubrics describe how any department is scored: their numbers are no claims.
 _OWN_SCORE = re.compile(r"(?:得分|评分|总分)$")
 _RUBRIC = re.compile(r"得满分|得\s?0\s?分|按公式计算|扣完为止|×\s?分值|某部门得分")
 _THRESHOLD_AFTER = re.compile(r"\s?(?:及)?以[上下](?![,，。;；])")
 _CLAUSE_LOOK = 80
 _PAREN = re.compile(r"\([^()]{0,60}\)")
+_SCOPE = re.compile(r"^[^的]{0,30}范围内?的")
 _HEADING = re.compile(r"^\s*(?:#|第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}\s?、)")
+# Attributes of an item named elsewhere ("“医疗保障工作经费”项目，预算金额 100万元",
+# "项目名称：X / 项目金额：100万元", "(九)X项目情况说明 … 6) 年度预算安排：50 万元"): the figure is
+# about that item, and the attribute may state the basis (GUIDELINES §8 facts whose subject is implied).
+_ATTRIBUTES = {"预算金额": "budget", "年度预算安排": "budget", "预算安排": "budget", "实际支出": "actual",
+               "年度预算": "budget", "项目金额": None, "金额": None, "涉及资金": None, "自评涉及资金": None}
+_TRAILING_ATTRIBUTE = re.compile(r"(?:(?:自评)?涉及(?:资金|金额)|项目金额|预算金额)$")
+_NAMED_ITEM = re.compile(r"“([^“”\n]{2,30})”\s?项目|项目名称\s?:\s?([^\s,。;:]{2,30})")
+_SECTION_ITEM = re.compile(
+    r"^[#*\s]{0,8}(?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、)\s?([^\n*()]{2,30}?)项目(?:情况说明|基本情况|概况)",
+    re.M,
+)
+_SECTION = re.compile(r"^[#*\s]{0,8}(?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、|第[一二三四五六七八九十]{1,3}部分)", re.M)
+SECTION_REACH = 3000  # how far back a section heading still names the item of an attribute
+# A count followed at once by a noun counts that noun ("1 个所属预算单位", "998家两定机构",
+# "44.26 万元设备款"): the noun runs to punctuation, a digit or a verb/adverb that ends it.
+_FOLLOWING_RUN = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff“”\s]{1,30}")
+_NOUN_STOP = re.compile(
+    r"为|是|的|全面|全部|现场|放置|送到|获评|开展|完成|执行|从|余|左右|以[上下内]|及|和|等|共|累计|未|"
+    r"较|比(?=上|去|\d|年)|与上|同比|占|增加|增长|减少|下降|上升|降低|提高|持平|其中|包括|主要|合计|用于"
+)
+# Counts that restate a list or point back at one ("成本等四个方面", "此三项指标", "A和B两项制度")
+# are no claims (GUIDELINES §8); neither are durations, which are measures, not items.
+_BACK_REFERENCE = re.compile(r"(?:等|此|这|该|上述|以上|前述)\s?$")
+_DURATION = re.compile(r"^(?:个)?(?:工作日|天|日|小时|周|月|年|季度)")
+# "从 20 个工作日压缩为 15 个工作日": the second figure is the same item's new level
+_FROM_TO = re.compile(r"(?:压缩|缩短|减少|降低|下降|增加|提高|提升|增长|延长)(?:为|至|到)$")
+# "截至 2025 年 7 月 31 日，部门共有车辆 0 辆": a status count takes the year of its date
+_STATUS_DATE = re.compile(r"(?:截至|截止)\s?(\d{4})\s?年")
 _REASON = re.compile(r"(?<!主)主要原因(?:是|为|在于)?|(?<=,)主要是")
 
 
@@ -111,6 +141,7 @@ class _Reading:
     coordinated: bool  # 各是 / 分别…
     chained: bool  # a bare figure after "、"
     own_period: Optional[str]  # 上年度…: the figure's own year
+    attribute: bool = False  # the lead names an attribute (预算金额) of an item named elsewhere
 
 
 @dataclass
@@ -259,8 +290,16 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
             break
     for _ in range(2):
         s = _TRAILING.sub("", s)
-    # long parentheticals are comments ("其他支出(对附属单位补助支出、上缴上级支出)"); short ones are names ("(境)")
-    s = _PAREN.sub(lambda p: p.group() if len(p.group()) <= 4 else "", s)
+    stripped = _TRAILING_ATTRIBUTE.sub("", s)
+    if len(stripped) >= 2:  # "预算整体支出自评涉及资金" → 预算整体支出
+        s = stripped
+    # contents lists and long parentheticals are comments ("其他支出(对附属单位补助支出、上缴上级支出)");
+    # short ones are part of the name ("因公出国(境)", "资本性支出(基本建设)", "上年结转(结余)")
+    s = _PAREN.sub(lambda p: p.group() if len(p.group()) <= 8 and "、" not in p.group() else "", s)
+    # "纳入本套部门决算汇编范围的单位": the scope is no part of the item
+    scoped = _SCOPE.sub("", s)
+    if len(scoped) >= 2:
+        s = scoped
     close = s.find(")")
     if close >= 0 and "(" not in s[:close]:  # the tail of a parenthesis opened before the lead
         s = s[close + 1:]
@@ -402,6 +441,9 @@ class _ProseReader:
         layout = doc.spans["layout"] if "layout" in doc.spans else []
         self.layout = sorted((s.start_char, s.end_char) for s in layout)
         self._topics: list[_Topic] = []  # every topic introduced, in order
+        self._named = [(m.end(), m.group(1) or m.group(2)) for m in _NAMED_ITEM.finditer(self.text)]
+        self._sections = [(m.end(), m.group(1)) for m in _SECTION_ITEM.finditer(self.text)]
+        self._section_starts = [m.start() for m in _SECTION.finditer(self.text)]
         self._sent = 0  # sentence counter (lists over paragraphs take one item per sentence)
 
     # -- entity helpers ------------------------------------------------------------------
@@ -423,6 +465,31 @@ class _ProseReader:
                 out.append(ent)
         return out
 
+    def _counted_noun(self, end: int) -> Optional[str]:
+        """The noun a count directly modifies (``1 个所属预算单位`` → 所属预算单位), if any."""
+        m = _FOLLOWING_RUN.match(self.text, end)
+        if m is None:
+            return None
+        run = "".join(m.group().split())
+        stop = _NOUN_STOP.search(run)
+        noun = run[: stop.start()] if stop else run
+        noun = noun.strip("“”")
+        return noun if len(noun) >= 2 and not _DURATION.search(noun) else None
+
+    def _named_item(self, a: int, b: int) -> Optional[str]:
+        """The item an attribute figure at ``b`` is about: the last one named (“X”项目, 项目名称:X)
+        after ``a``, else the item of the section heading (X项目情况说明) the figure is in."""
+        i = bisect_right(self._named, (b, "\uffff")) - 1
+        if i >= 0 and self._named[i][0] > a:
+            return _clean_subject(self._named[i][1])[0]
+        i = bisect_right(self._sections, (b, "\uffff")) - 1
+        if i >= 0 and b - self._sections[i][0] <= SECTION_REACH:
+            end = self._sections[i][0]
+            k = bisect_right(self._section_starts, end)
+            if k >= len(self._section_starts) or self._section_starts[k] >= b:  # still in that section
+                return _clean_subject(self._sections[i][1])[0]
+        return None
+
     def _ents_between(self, a: int, b: int, label: str) -> list[Span]:
         ents, starts = self._by_label.get(label, ([], []))
         i = bisect_left(starts, a)
@@ -440,6 +507,8 @@ class _ProseReader:
         prev_end = 0
         stmt = 0
         current: Optional[_Topic] = None  # figures without a subject attach here
+        current_stmt = -1
+        own_end = 0  # end of the last figure that named its own subject
         main: Optional[_Topic] = None  # the last non-parenthetical topic
         main_stmt = -1
         paren = False
@@ -484,6 +553,11 @@ class _ProseReader:
                 coord, coord_next, chain = [], 0, None
                 scopes = self._close_scopes(scopes, "statement", False)
             lead_floor = max(gap_start, ent.start_char - MAX_LEAD)
+            dm = None
+            for dm in _STATUS_DATE.finditer(text, lead_floor, ent.start_char):
+                pass
+            if dm is not None and _separators(text, dm.end(), ent.start_char) not in ("\n", "。"):
+                sent_period = dm.group(1)
             lead_start, in_paren = _local_lead(text, lead_floor, ent.start_char)
             if _COORD.search(text, lead_start, ent.start_char) and text[lead_start - 1: lead_start] == "、":
                 # "收、支总计各是 X、Y": the coordinated names are one lead
@@ -501,7 +575,10 @@ class _ProseReader:
             if figure is None:
                 continue
             (measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord,
-             bare_chain, own_period) = astuple(figure)
+             bare_chain, own_period, attribute) = astuple(figure)
+            if attribute:
+                subject = self._named_item(max(own_end, lead_start - SECTION_REACH), lead_start)
+                subj_score = 0.7 if subject else subj_score
             if year:
                 sent_period = year
             period = own_period or sent_period
@@ -512,7 +589,12 @@ class _ProseReader:
 
             # which topic the figure is about
             topic: Optional[_Topic]
-            if bare_chain and coord and coord_next < len(coord):
+            restated = (subject is not None and current is not None and current_stmt == stmt
+                        and _restates(current.subject, subject))
+            if restated:
+                # "国内公务接待 13 批，累计接待 322 人次": the head noun again names the same item
+                topic, subject = current, None
+            elif bare_chain and coord and coord_next < len(coord):
                 topic = coord[coord_next]
                 coord_next += 1
                 if chain is not None and chain[4] == ent.label_:
@@ -550,7 +632,8 @@ class _ProseReader:
                 detailed = current is not None and any(b is not None for b in current.amounts)
                 topic = main if (paren and main is not None and not detailed) else current
             if subject is not None:
-                current = topic
+                current, current_stmt = topic, stmt
+                own_end = ent.end_char
             idx = self._emit(ent, topic, measure, direction, template, period, base, basis, comparator,
                              inherited=subject is None)
             if idx is None:
@@ -645,6 +728,16 @@ class _ProseReader:
             # "年度预算安排:27万元": a label before the colon
             label_start, _ = _local_lead(self.text, max(0, lead_start - 1 - 30), lead_start - 1)
             subject, basis = _clean_subject(self.text[label_start: lead_start - 1])
+        if label in ("QUANTITY", "AMOUNT") and measure == "amount" and not _DURATION.match(ent._.unit or ""):
+            counted = self._counted_noun(ent.end_char)
+            if counted is not None:
+                subject, basis = counted, None
+        if subject is not None and _FROM_TO.search(norm_lead) and len(norm_lead) <= 8:
+            subject = None  # "…从 20 个工作日压缩为 15 个": the same item's new level
+        attribute = subject in _ATTRIBUTES
+        if attribute:
+            basis = basis or _ATTRIBUTES[subject]
+            subject = None
         subj_score = 0.6  # a noun phrase guessed from the lead
         for s in reversed(self._ents_between(lead_start, lead_start + cut, "SUBJECT")):
             name = "".join(s.text.split())
@@ -665,7 +758,7 @@ class _ProseReader:
         if measure == "amount" and label == "PERCENT" and subject is None and not bare_chain:
             return None  # a bare percentage with nothing to say what it is
         return _Reading(measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year,
-                        is_coord, bare_chain, own_period)
+                        is_coord, bare_chain, own_period, attribute)
 
     def _new_topic(self, subject: str, score: float) -> _Topic:
         return _Topic(subject=subject, score=score)
@@ -722,11 +815,14 @@ class _ProseReader:
         before = text[max(0, ent.start_char - 3): ent.start_char].rstrip()
         if before.endswith("×"):
             return False
+        if ent.label_ == "QUANTITY" and _appositive_count(text, ent):
+            return False
         if ent.label_ == "AMOUNT" and _THRESHOLD_AFTER.match(text, ent.end_char):
             return False
         a = max(0, ent.start_char - _CLAUSE_LOOK)
         clause_start = max(text.rfind(c, a, ent.start_char) for c in "。;；") + 1
-        clause_end = min((i for i in (text.find(c, ent.end_char, ent.end_char + _CLAUSE_LOOK) for c in "。;；") if i >= 0),
+        # a rubric's band is stated over the whole sentence: "目标值为≤100%；达到目标值得满分"
+        clause_end = min((i for i in (text.find(c, ent.end_char, ent.end_char + _CLAUSE_LOOK) for c in "。") if i >= 0),
                          default=min(len(text), ent.end_char + _CLAUSE_LOOK))
         return not _RUBRIC.search(text, max(a, clause_start), clause_end)
 
@@ -899,6 +995,29 @@ class _ProseReader:
                     self.facts[i] = self.facts[i].model_copy(update={"reason": cause})
                 i += 1
 
+
+
+_HAN_DIGITS = re.compile(r"[一二两三四五六七八九十]")
+
+
+def _appositive_count(text: str, ent: Span) -> bool:
+    """A count that restates a list or refers back to one: "成本等四个方面", "此三项指标",
+    "城镇居民医保和新农合两项制度" (Han numerals right after the enumeration)."""
+    before = text[max(0, ent.start_char - 8): ent.start_char]
+    if _BACK_REFERENCE.search(before):
+        return True
+    after = text[ent.end_char: ent.end_char + 1]
+    if (not _HAN_DIGITS.match(ent.text) or not re.search(r"[\u4e00-\u9fff)”]$", before)
+            or not re.match(r"[\u4e00-\u9fff]", after)):
+        return False  # only "…和 B 两项制度": a count between the enumeration and its noun
+    clause_start = max(text.rfind(c, max(0, ent.start_char - _CLAUSE_LOOK), ent.start_char) for c in ",;。:\n") + 1
+    clause = text[clause_start: ent.start_char]
+    return "和" in clause or "、" in clause
+
+
+def _restates(item: Optional[str], subject: str) -> bool:
+    """Whether ``subject`` is the head of ``item`` said again (接待 after 国内公务接待)."""
+    return bool(item) and len(subject) < len(item) and item.endswith(subject)
 
 
 def _split_coordination(subject: str) -> list[str]:
