@@ -10,7 +10,9 @@ Kinds (``Check.kind``):
 - ``change_sum``: the stated change of a whole vs the signed changes of its listed items;
 - ``change_pct``: a percentage change vs change / (amount − change);
 - ``execution_pct``: 完成预算 X% vs 决算数 / 预算数;
-- ``share_pct``: 占 X% vs part / total.
+- ``share_pct``: 占 X% vs part / total;
+- ``balance``: the two sides of a balanced account (收入总计 = 支出总计, 收入预算总额 =
+  支出预算总额): the same period's amounts must agree, and so must their changes.
 
 Figures are rounded for display, so every comparison is made on intervals: a money figure
 shown with k decimals of its unit is exact to ±0.5·10^-max(k,2) of that unit (``428.59万元``
@@ -31,7 +33,7 @@ from typing import Iterable, Optional, Sequence
 
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Check, Fact
 
-__all__ = ["Link", "check_facts", "table_links", "mark_inconsistent", "fact_tolerance"]
+__all__ = ["Link", "balance_links", "check_facts", "table_links", "mark_inconsistent", "fact_tolerance"]
 
 _NUMBER = re.compile(r"(?<![\d.])\d[\d,]*+(?:\.\d++)?+")
 _UNIT_SCALE = (("亿元", Decimal(10) ** 8), ("万元", Decimal(10) ** 4), ("千元", Decimal(1000)), ("元", Decimal(1)))
@@ -182,6 +184,31 @@ def _sum_check(ctx: _Ctx, kind: str, total: int, parts: list[int], values: Optio
     )
 
 
+def _balance_check(ctx: _Ctx, a: int, b: int) -> Optional[Check]:
+    """Two sides of a balanced account: equal amounts, or equal signed changes."""
+    fa, fb = ctx.facts[a], ctx.facts[b]
+    if fa.measure == "amount":
+        va, vb = ctx.val(a), ctx.val(b)
+    else:
+        va, vb = _signed(fa), _signed(fb)  # type: ignore[assignment]
+        if va is None or vb is None:
+            return None
+    tol = ctx.tol(a) + ctx.tol(b)
+    if abs(va - vb) <= tol:
+        return None
+    what = "amounts" if fa.measure == "amount" else f"changes against {fa.base_period or 'the base'}"
+    return Check(
+        kind="balance",
+        message=f"{ctx.name(a)} {ctx.shown(a)} ≠ {ctx.name(b)} {ctx.shown(b)}: the two sides of a balanced "
+                f"account have equal {what}",
+        stated=_fmt(va),
+        computed=_fmt(vb),
+        tolerance=_fmt(tol),
+        facts=[a, b],
+        evidence=[fa.evidence, fb.evidence],
+    )
+
+
 def _check_link(ctx: _Ctx, link: Link) -> Optional[Check]:
     f = ctx.facts
     r = link.roles
@@ -214,6 +241,8 @@ def _check_link(ctx: _Ctx, link: Link) -> Optional[Check]:
         if any(f[i].unit != f[r["total"]].unit for i in r["parts"]):
             return None
         return _sum_check(ctx, link.kind, r["total"], list(r["parts"]))
+    if link.kind == "balance":
+        return _balance_check(ctx, r["total"], r["parts"][0])
     if link.kind == "change_sum":
         total, parts = r["total"], list(r["parts"])
         signed = [_signed(f[i]) for i in parts]
@@ -365,6 +394,32 @@ def _row_links(cells: list[tuple[tuple[str, ...], int]], prefix: tuple[str, ...]
         if totals:
             return totals[:1]
     return parts
+
+
+# --- balanced accounts ----------------------------------------------------------------------
+
+# The two sides of an account that balances by construction (the 收支总表 of a 决算 or 预算).
+_BALANCED_SIDES = (("收入总计", "支出总计"), ("收入预算总额", "支出预算总额"))
+
+
+def balance_links(facts: Sequence[Fact]) -> list[Link]:
+    """收入总计 vs 支出总计 (and 收入预算总额 vs 支出预算总额): amounts of the same period, basis
+    and column, and changes against the same base period, must agree. A side stated more than
+    once for the same key is ambiguous and left alone."""
+    links: list[Link] = []
+    for left, right in _BALANCED_SIDES:
+        sides: dict[str, dict[tuple, list[int]]] = {left: {}, right: {}}
+        for i, f in enumerate(facts):
+            name = _norm_name(f.subject)
+            if name not in sides or f.measure not in ("amount", "change"):
+                continue
+            key = (f.measure, f.period, f.basis, f.column, f.base_period)
+            sides[name].setdefault(key, []).append(i)
+        for key, ids in sides[left].items():
+            other = sides[right].get(key, [])
+            if len(ids) == 1 and len(other) == 1:
+                links.append(Link("balance", {"total": ids[0], "parts": [other[0]]}))
+    return links
 
 
 # --- the checker --------------------------------------------------------------------------

@@ -111,7 +111,7 @@ class Fact(_Model):
 
 
 class Check(_Model):
-    kind: str = Field(description="parent_sum | total_sum | change_pct | execution_pct | share_pct | column_sum")
+    kind: str = Field(description="parent_sum | total_sum | column_sum | change_sum | change_pct | execution_pct | share_pct | balance")
     message: str
     stated: str
     computed: str

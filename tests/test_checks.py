@@ -29,6 +29,10 @@ HAND_FOUND = {
     ("002", "change_sum", "收入总计", "825100"),  # −19.89 + 108.27 = 88.38 ≠ 82.51
     ("002", "total_sum", "一般公共预算财政拨款基本支出", "6716500"),  # parts sum to 520.27
     ("002", "execution_pct", "公务接待费支出", "0"),  # 0.62 / 5 = 12.4%, stated 0%
+    ("000", "balance", "收入总计", "256600"),  # 收入总计 = 支出总计 = 428.59, but +25.66 against +62
+    ("000", "share_pct", "资金", "100"),  # 100 / 项目支出 181.55 = 55.08%, stated 占项目支出总额的 100%
+    ("002", "balance", "收入总计", "825100"),  # +82.51 against 支出总计 +88.38 (also the change_sum above)
+    ("002", "share_pct", "资金", "100"),  # 260 / 项目支出 151.38 = 171.75%
     ("003", "total_sum", "编制数", "3"),  # 3 + 13 = 16
     ("003", "change_sum", "工资福利支出", "-572400"),  # −56.71 − 1.88 + 1.01 = −57.58 ≠ −57.24
 }
@@ -210,3 +214,23 @@ def test_mark_inconsistent_is_idempotent():
     c = Check(kind="total_sum", message="m", stated="1", computed="2", tolerance="0", facts=[0], evidence=[f.evidence])
     once = mark_inconsistent([f], [c])
     assert once[0].flags == ["inconsistent"] and mark_inconsistent(once, [c])[0].flags == ["inconsistent"]
+
+
+def test_the_sides_of_a_balanced_account_must_agree(extractor):
+    text = "本部门 2021 年度收入总计 428.59万元，较 2020 年增加 25.66 万元。本部门 2021 年度支出总计 {total}万元，较 2020 年增加 {change} 万元。"
+
+    def balance(total, change):
+        doc = extractor.nlp(text.format(total=total, change=change))
+        return sorted((c.stated, c.computed) for c in doc._.checks if c.kind == "balance")
+
+    assert balance("428.59", "25.66") == []
+    assert balance("428.60", "25.66") == []  # 0.01万元 apart: within the rounding of two figures
+    assert balance("428.62", "25.66") == [("4285900", "4286200")]
+    assert balance("428.59", "62") == [("256600", "620000")]
+
+
+def test_a_share_of_a_total_named_after_a_stated_item(extractor):
+    text = "项目支出 181.55万元。我部门二级项目共涉及资金 {part}万元，占项目支出总额的 100%。"
+    checks = extractor.nlp(text.format(part="100"))._.checks
+    assert [(c.kind, c.stated, c.computed) for c in checks] == [("share_pct", "100", "55.08")]
+    assert extractor.nlp(text.format(part="181.55"))._.checks == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.checks import check_facts, mark_inconsistent, table_links
+from nlp.checks import balance_links, check_facts, mark_inconsistent, table_links
 from nlp.components.facts import stored_links
 
 
@@ -17,7 +17,7 @@ class ArithmeticChecker:
 
     def __call__(self, doc: Doc) -> Doc:
         facts = list(doc._.facts or [])
-        links = stored_links(doc) + table_links(facts, doc.text, doc._.tables)
+        links = stored_links(doc) + table_links(facts, doc.text, doc._.tables) + balance_links(facts)
         checks = check_facts(facts, links, doc.text)
         if self.flag_facts:
             doc._.facts = mark_inconsistent(facts, checks)

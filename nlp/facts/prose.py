@@ -851,6 +851,9 @@ class _ProseReader:
             total = None
             if share_total:
                 total = self._latest_amount_of(share_total)
+                if total is None and _WHOLE.search(share_total) and len(share_total) > 4:
+                    # "占项目支出总额的 100%" where only 项目支出 is stated: the whole is that item
+                    total = self._latest_amount_of(share_total[:-2])
             elif scopes and scopes[-1].parent is not None and scopes[-1].parent is not topic:
                 total = _pick_amount(scopes[-1].parent)
             if part is not None and total is not None and part != total:
