@@ -13,6 +13,9 @@ How a figure is read (see ``docs/facts.md`` for the worked examples):
   entity ending there, or the noun phrase itself). A figure without one inherits the subject
   of the statement, skipping a parenthetical ``其中…`` item (``收入总计 X,其中年初结转和结余
   0万元,较 2020年增加 Y`` → Y is about 收入总计).
+* A count directly followed by a noun counts that noun (``1 个所属预算单位``); a lead that
+  names an attribute (``预算金额``, ``年度预算安排``) is about the item named before it
+  (``“X”项目``, ``项目名称:X``, a ``X项目情况说明`` heading).
 * ``其中`` / ``包括`` / ``按…划分:`` / ``…的具体构成为:`` open lists; a list's items and its
   parent become ``total_sum`` links (and ``change_sum`` when every item states its change).
 
@@ -94,11 +97,10 @@ _ATTRIBUTES = {"预算金额": "budget", "年度预算安排": "budget", "预算
                "年度预算": "budget", "项目金额": None, "金额": None, "涉及资金": None, "自评涉及资金": None}
 _TRAILING_ATTRIBUTE = re.compile(r"(?:(?:自评)?涉及(?:资金|金额)|项目金额|预算金额)$")
 _NAMED_ITEM = re.compile(r"“([^“”\n]{2,30})”\s?项目|项目名称\s?:\s?([^\s,。;:]{2,30})")
-_SECTION_ITEM = re.compile(
-    r"^[#*\s]{0,8}(?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、)\s?([^\n*()]{2,30}?)项目(?:情况说明|基本情况|概况)",
-    re.M,
-)
-_SECTION = re.compile(r"^[#*\s]{0,8}(?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、|第[一二三四五六七八九十]{1,3}部分)", re.M)
+# a section heading's mark: "### **(九)", "三、"
+_SECTION_MARK = r"^[#*\s]{0,8}(?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、"
+_SECTION_ITEM = re.compile(_SECTION_MARK + r")\s?([^\n*()]{2,30}?)项目(?:情况说明|基本情况|概况)", re.M)
+_SECTION = re.compile(_SECTION_MARK + r"|第[一二三四五六七八九十]{1,3}部分)", re.M)
 SECTION_REACH = 3000  # how far back a section heading still names the item of an attribute
 # A count followed at once by a noun counts that noun ("1 个所属预算单位", "998家两定机构",
 # "44.26 万元设备款"): the noun runs to punctuation, a digit or a verb/adverb that ends it.
