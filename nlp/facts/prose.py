@@ -1006,14 +1006,15 @@ _HAN_DIGITS = re.compile(r"[一二两三四五六七八九十]")
 
 
 def _appositive_count(text: str, ent: Span) -> bool:
-    """A count that restates a list or refers back to one: "成本等四个方面", "此三项指标",
-    "城镇居民医保和新农合两项制度" (Han numerals right after the enumeration)."""
+    """A count in words that restates a list or refers back to one: "成本等四个方面", "此三项指标",
+    "城镇居民医保和新农合两项制度" (right after the enumeration, before its noun)."""
+    if not _HAN_DIGITS.match(ent.text):
+        return False  # "定点医院、药店等 998 家": a count in digits is the department's figure
     before = text[max(0, ent.start_char - 8): ent.start_char]
     if _BACK_REFERENCE.search(before):
         return True
     after = text[ent.end_char: ent.end_char + 1]
-    if (not _HAN_DIGITS.match(ent.text) or not re.search(r"[\u4e00-\u9fff)”]$", before)
-            or not re.match(r"[\u4e00-\u9fff]", after)):
+    if not re.search(r"[\u4e00-\u9fff)”]$", before) or not re.match(r"[\u4e00-\u9fff]", after):
         return False  # only "…和 B 两项制度": a count between the enumeration and its noun
     clause_start = max(text.rfind(c, max(0, ent.start_char - _CLAUSE_LOOK), ent.start_char) for c in ",;。:\n") + 1
     clause = text[clause_start: ent.start_char]
