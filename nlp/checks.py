@@ -46,7 +46,8 @@ class Link:
     """A relation between facts (indices) to verify; see the module docstring for the kinds.
 
     roles: ``pct``/``change``/``amount`` (change_pct), ``pct``/``budget``/``actual``
-    (execution_pct), ``pct``/``part``/``total`` (share_pct), ``total``/``parts`` (sums)."""
+    (execution_pct), ``pct``/``part``/``total`` (share_pct), ``total``/``parts`` (sums),
+    ``left``/``right`` (balance)."""
 
     kind: str
     roles: dict
@@ -242,7 +243,7 @@ def _check_link(ctx: _Ctx, link: Link) -> Optional[Check]:
             return None
         return _sum_check(ctx, link.kind, r["total"], list(r["parts"]))
     if link.kind == "balance":
-        return _balance_check(ctx, r["total"], r["parts"][0])
+        return _balance_check(ctx, r["left"], r["right"])
     if link.kind == "change_sum":
         total, parts = r["total"], list(r["parts"])
         signed = [_signed(f[i]) for i in parts]
@@ -418,7 +419,7 @@ def balance_links(facts: Sequence[Fact]) -> list[Link]:
         for key, ids in sides[left].items():
             other = sides[right].get(key, [])
             if len(ids) == 1 and len(other) == 1:
-                links.append(Link("balance", {"total": ids[0], "parts": [other[0]]}))
+                links.append(Link("balance", {"left": ids[0], "right": other[0]}))
     return links
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import astuple, dataclass, field
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
@@ -93,8 +94,10 @@ _HEADING = re.compile(r"^\s*(?:#|第[一二三四五六七八九十]{1,3}部分|
 # Attributes of an item named elsewhere ("“医疗保障工作经费”项目，预算金额 100万元",
 # "项目名称：X / 项目金额：100万元", "(九)X项目情况说明 … 6) 年度预算安排：50 万元"): the figure is
 # about that item, and the attribute may state the basis (GUIDELINES §8 facts whose subject is implied).
-_ATTRIBUTES = {"预算金额": "budget", "年度预算安排": "budget", "预算安排": "budget", "实际支出": "actual",
-               "年度预算": "budget", "项目金额": None, "金额": None, "涉及资金": None, "自评涉及资金": None}
+# Keyed by the phrase as _clean_subject leaves it ("年度预算安排" loses its 安排; "涉及资金" its 涉及,
+# and a bare 资金 is an item of its own in the gold).
+_ATTRIBUTES = {"预算金额": "budget", "年度预算": "budget", "实际支出": "actual",
+               "项目金额": None, "金额": None, "自评涉及资金": None}
 _TRAILING_ATTRIBUTE = re.compile(r"(?:(?:自评)?涉及(?:资金|金额)|项目金额|预算金额)$")
 _NAMED_ITEM = re.compile(r"“([^“”\n]{2,30})”\s?项目|项目名称\s?:\s?([^\s,。;:]{2,30})")
 # a section heading's mark: "### **(九)", "三、"
@@ -443,9 +446,6 @@ class _ProseReader:
         layout = doc.spans["layout"] if "layout" in doc.spans else []
         self.layout = sorted((s.start_char, s.end_char) for s in layout)
         self._topics: list[_Topic] = []  # every topic introduced, in order
-        self._named = [(m.end(), m.group(1) or m.group(2)) for m in _NAMED_ITEM.finditer(self.text)]
-        self._sections = [(m.end(), m.group(1)) for m in _SECTION_ITEM.finditer(self.text)]
-        self._section_starts = [m.start() for m in _SECTION.finditer(self.text)]
         self._sent = 0  # sentence counter (lists over paragraphs take one item per sentence)
 
     # -- entity helpers ------------------------------------------------------------------
@@ -477,6 +477,19 @@ class _ProseReader:
         noun = run[: stop.start()] if stop else run
         noun = noun.strip("“”")
         return noun if len(noun) >= 2 and not _DURATION.search(noun) else None
+
+    # item names and section headings: indexed on the first attribute figure, not for every text
+    @cached_property
+    def _named(self) -> list[tuple[int, str]]:
+        return [(m.end(), m.group(1) or m.group(2)) for m in _NAMED_ITEM.finditer(self.text)]
+
+    @cached_property
+    def _sections(self) -> list[tuple[int, str]]:
+        return [(m.end(), m.group(1)) for m in _SECTION_ITEM.finditer(self.text)]
+
+    @cached_property
+    def _section_starts(self) -> list[int]:
+        return [m.start() for m in _SECTION.finditer(self.text)]
 
     def _named_item(self, a: int, b: int) -> Optional[str]:
         """The item an attribute figure at ``b`` is about: the last one named (“X”项目, 项目名称:X)
@@ -824,8 +837,9 @@ class _ProseReader:
         a = max(0, ent.start_char - _CLAUSE_LOOK)
         clause_start = max(text.rfind(c, a, ent.start_char) for c in "。;；") + 1
         # a rubric's band is stated over the whole sentence: "目标值为≤100%；达到目标值得满分"
-        clause_end = min((i for i in (text.find(c, ent.end_char, ent.end_char + _CLAUSE_LOOK) for c in "。") if i >= 0),
-                         default=min(len(text), ent.end_char + _CLAUSE_LOOK))
+        clause_end = text.find("。", ent.end_char, ent.end_char + _CLAUSE_LOOK)
+        if clause_end < 0:
+            clause_end = min(len(text), ent.end_char + _CLAUSE_LOOK)
         return not _RUBRIC.search(text, max(a, clause_start), clause_end)
 
     # -- links ----------------------------------------------------------------------------
