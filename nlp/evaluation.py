@@ -118,8 +118,42 @@ def score_entities(pred: list[dict[str, Any]], gold: Iterable[Any]) -> Scores:
     return _match(p, g, 2)
 
 
-def score_facts(pred: list[dict[str, Any]], gold: list[dict[str, Any]]) -> Scores:
-    return _match([fact_key(f) for f in pred], [fact_key(f) for f in gold], 0)
+def score_facts(pred: list[dict[str, Any]], gold: list[dict[str, Any]], lenient: bool = False) -> Scores:
+    """Strict: the subjects agree after normalisation. Lenient: a fact that found no strict
+    partner may still match one whose subject contains its subject or is contained in it
+    (``收入总计`` and ``本年收入总计``), all other fields agreeing; still one-to-one."""
+    pk, gk = [fact_key(f) for f in pred], [fact_key(f) for f in gold]
+    if not lenient:
+        return _match(pk, gk, 0)
+    scores = Scores()
+    remaining = Counter(gk)
+    unmatched = []
+    for key in pk:
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            scores.by_key[key[0]].tp += 1
+        else:
+            unmatched.append(key)
+    for key in unmatched:
+        partner = next((g for g, n in remaining.items() if n > 0 and g[:-1] == key[:-1]
+                        and subjects_agree_leniently(key[-1], g[-1])), None)
+        if partner is None:
+            scores.by_key[key[0]].fp += 1
+        else:
+            remaining[partner] -= 1
+            scores.by_key[key[0]].tp += 1
+    for key, n in remaining.items():
+        if n > 0:
+            scores.by_key[key[0]].fn += n
+    return scores
+
+
+def subjects_agree_leniently(a: str, b: str) -> bool:
+    """Normalised subjects that are equal, or one inside the other (at least two characters)."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 2 and short in long_
 
 
 ENTITY_KEYS = LABELS

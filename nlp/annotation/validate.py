@@ -422,11 +422,22 @@ def _check_record(rec: dict[str, Any], source: str, say) -> None:
         seen.add(key)
 
 
+DEV_GOLD_DIR = GOLD_DIR.parent / "dev" / "gold"
+
+
 def default_paths() -> list[Path]:
-    """``annotations/gold`` when it holds files, else ``annotations/pre``."""
-    if GOLD_DIR.is_dir() and any(GOLD_DIR.glob("*.jsonl")):
-        return [GOLD_DIR]
-    return [PRE_DIR]
+    """``annotations/gold`` (else ``annotations/pre``) and the development corpus ``annotations/dev/gold``."""
+    paths = [GOLD_DIR] if GOLD_DIR.is_dir() and any(GOLD_DIR.glob("*.jsonl")) else [PRE_DIR]
+    if DEV_GOLD_DIR.is_dir():
+        paths.append(DEV_GOLD_DIR)
+    return paths
+
+
+def sources_for(path: Path) -> Path:
+    """Where a gold file's source texts are: ``sources/`` beside its ``gold/`` folder
+    (``annotations/dev/gold`` → ``annotations/dev/sources``), else ``annotations/sources``."""
+    sibling = Path(path).resolve().parent.parent / "sources"
+    return sibling if Path(path).resolve().parent.name == "gold" and sibling.is_dir() else SOURCES_DIR
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[Path]:
@@ -438,15 +449,15 @@ def _expand(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
-def validate_paths(paths: Sequence[Path] | None = None, sources_dir: Path = SOURCES_DIR) -> tuple[int, list[Problem]]:
-    """(number of files checked, problems)."""
+def validate_paths(paths: Sequence[Path] | None = None, sources_dir: Path | None = None) -> tuple[int, list[Problem]]:
+    """(number of files checked, problems); without ``sources_dir`` each file's own (:func:`sources_for`)."""
     files = list(_expand(paths or default_paths()))
     problems: list[Problem] = []
     for f in files:
         if not f.exists():
             problems.append(Problem(str(f), "-", "no such file"))
             continue
-        problems.extend(validate_file(f, sources_dir))
+        problems.extend(validate_file(f, sources_dir or sources_for(f)))
     return len(files), problems
 
 
@@ -455,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m nlp.annotation.validate")
     ap.add_argument("paths", nargs="*", type=Path)
-    ap.add_argument("--sources", type=Path, default=SOURCES_DIR)
+    ap.add_argument("--sources", type=Path, default=None)
     ap.add_argument("--write-schema", action="store_true", help=f"regenerate {SCHEMA_PATH.name} from nlp.contract")
     args = ap.parse_args(argv)
     if args.write_schema:
@@ -465,7 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(args.paths, args.sources)
 
 
-def run(paths: Sequence[Path], sources: Path = SOURCES_DIR, out=None) -> int:
+def run(paths: Sequence[Path], sources: Path | None = None, out=None) -> int:
     out = out or sys.stdout
     n, problems = validate_paths(paths or None, sources)
     for p in problems:

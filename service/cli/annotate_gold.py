@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check gold annotation files; one line per problem, exit 1 if any")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                    help="files or directories of *.jsonl (default: annotations/gold, else annotations/pre)")
-    p.add_argument("--sources", type=Path, default=None, help="source texts (default: annotations/sources)")
+    p.add_argument("--sources", type=Path, default=None, help="source texts (default: the sources/ folder beside each file's gold/ folder, else annotations/sources)")
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("stats", help="annotation counts per label, per measure and per document")
@@ -48,10 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from nlp.annotation.records import SOURCES_DIR
     from nlp.annotation.validate import run
 
-    return run(args.paths, args.sources or SOURCES_DIR)
+    return run(args.paths, args.sources)
 
 
 def _stats(args: argparse.Namespace) -> int:
