@@ -45,7 +45,7 @@ PERCENT_UNIT = "%"
 # Count units seen in the sources and in fiscal disclosures generally; QUANTITY units and
 # fact units outside CNY/% must be one of these.
 COUNT_UNITS: tuple[str, ...] = (
-    "人", "人次", "户", "家", "个", "次", "辆", "张", "批", "台", "件", "份", "场", "条",
+    "人", "人次", "户", "家", "个", "次", "辆", "张", "批", "批次", "台", "件", "份", "场", "条",
     "例", "项", "天", "套", "篇", "期", "所", "名", "部", "本", "册", "台次", "户次", "场次",
     "分", "页", "元/人", "平方米", "公里", "万册",
 )

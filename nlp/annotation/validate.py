@@ -10,7 +10,9 @@ per problem, ``file:record_id: what``, and exits 1 when there is any. Checks:
 * numeric values are exact, canonical decimal strings that follow from their surface
   (parsed with :mod:`nlp.numerals`; a bare table number may carry any currency scale);
 * each fact's evidence is exactly one AMOUNT/PERCENT/QUANTITY span of its record, with
-  the span's value, a unit and measure that fit it, and the fields its measure allows.
+  the span's value, a unit and measure that fit it, and the fields its measure allows;
+* nothing a crashed writer left is lying in the directory: no unfinished journal
+  (``.journal.json``), no temp files (``.*.tmp``) (:mod:`nlp.annotation.journal`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from nlp.annotation.records import GOLD_DIR, PRE_DIR, SCHEMA_PATH, SOURCES_DIR
+from nlp.annotation.records import DOC_ID_PATTERN, GOLD_DIR, PRE_DIR, SCHEMA_PATH, SOURCES_DIR
 from nlp.contract import (
     BASES,
     COMPARATORS,
@@ -40,7 +42,7 @@ from nlp.contract import (
     is_decimal_string,
 )
 
-__all__ = ["Problem", "default_paths", "main", "surface_values", "validate_file", "validate_paths"]
+__all__ = ["Problem", "default_paths", "leftover_problems", "main", "surface_values", "validate_file", "validate_paths"]
 
 VALUE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY")
 # Which entity a fact of each measure may rest on.
@@ -111,8 +113,8 @@ def build_schema() -> dict[str, Any]:
         "type": "object", "additionalProperties": False,
         "required": ["doc_id", "record_id", "offset", "text", "kind", "spans", "facts", "status"],
         "properties": {
-            "doc_id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
-            "record_id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+#[0-9]{4}$"},
+            "doc_id": {"type": "string", "pattern": f"^{DOC_ID_PATTERN}$"},
+            "record_id": {"type": "string", "pattern": f"^{DOC_ID_PATTERN}#[0-9]{{4}}$"},
             "offset": {"type": "integer", "minimum": 0},
             "text": {"type": "string", "minLength": 1},
             "kind": {"enum": ["prose", "table", "other"]},
@@ -141,8 +143,11 @@ def canonical(value: str) -> Optional[str]:
     return to_value(Decimal(value))
 
 
+_TRADITIONAL_SCALES = str.maketrans({"萬": "万", "億": "亿"})  # copies in traditional script: 萬元
+
+
 def _clean_surface(surface: str) -> str:
-    s = unicodedata.normalize("NFKC", _MARKUP.sub("", surface))
+    s = unicodedata.normalize("NFKC", _MARKUP.sub("", surface)).translate(_TRADITIONAL_SCALES)
     return "".join(s.split())
 
 
@@ -155,6 +160,9 @@ def surface_values(label: str, surface: str, unit: Optional[str] = None) -> Opti
     from nlp.numerals import CURRENCY_SCALES, NumeralError, parse_number, parse_percent_words
 
     s = _clean_surface(surface).lstrip("≥≤=><约近超逾")
+    if s.startswith("-") and len(s) > 1:  # a negative balance: 年末结转和结余-12.35万元
+        values = surface_values(label, s[1:], unit)
+        return {-v for v in values} if values is not None else None
     try:
         if label == "PERCENT":
             if s.startswith("百分之"):
@@ -449,10 +457,26 @@ def _expand(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
+def leftover_problems(directories: Iterable[Path]) -> list[Problem]:
+    """What a crashed writer left in each gold directory: an unfinished journal, temp files
+    (:mod:`nlp.annotation.journal`). Looked at under the gold lock, so a write in progress is
+    waited for rather than reported; nothing is repaired here (the next write does that)."""
+    from nlp.annotation.journal import leftovers
+    from nlp.annotation.lock import gold_lock
+
+    out: list[Problem] = []
+    for d in dict.fromkeys(Path(x).resolve() for x in directories):
+        if d.is_dir():
+            with gold_lock(d, recover=False):
+                out.extend(Problem(str(d), "-", msg) for msg in leftovers(d))
+    return out
+
+
 def validate_paths(paths: Sequence[Path] | None = None, sources_dir: Path | None = None) -> tuple[int, list[Problem]]:
     """(number of files checked, problems); without ``sources_dir`` each file's own (:func:`sources_for`)."""
-    files = list(_expand(paths or default_paths()))
-    problems: list[Problem] = []
+    paths = list(paths or default_paths())
+    files = list(_expand(paths))
+    problems: list[Problem] = leftover_problems(Path(p) if Path(p).is_dir() else Path(p).parent for p in paths)
     for f in files:
         if not f.exists():
             problems.append(Problem(str(f), "-", "no such file"))

@@ -9,8 +9,8 @@ fact beside it, so the gold is the author's reading, with offsets computed by co
 attrs = its value), C (CHANGE, attrs = direction), U (UNIT), K (SUBJECT_CODE, attrs = code).
 Figure attrs, ``;``-separated: ``s=`` subject (without it: an entity, no fact), ``m=`` measure
 (default amount for A/Q, change_pct for R), ``p=``/``bp=`` period and base period, ``d=``
-direction, ``b=`` basis, ``code=``, ``col=`` column, ``u=`` count unit, ``v=`` value where the
-surface cannot give it (Chinese numerals), ``f=`` entity flags.
+direction, ``b=`` basis, ``code=``, ``col=`` column, ``u=`` count unit, ``r=`` reason, ``c=`` comparator, ``v=`` value where the
+surface cannot give it (Chinese numerals), ``f=`` entity flags, ``ff=`` fact flags.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ LABELS = {"A": "AMOUNT", "R": "PERCENT", "Q": "QUANTITY", "S": "SUBJECT", "P": "
           "C": "CHANGE", "U": "UNIT", "K": "SUBJECT_CODE"}
 _MARK = re.compile(r"⟦([ARQSPCUK]):([^|⟧]*)(?:\|([^⟧]*))?⟧")
 _NUM = re.compile(r"-?\d+(?:\.\d+)?")
+_SIMPLIFIED_UNITS = str.maketrans({"輛": "辆", "個": "个", "張": "张", "場": "场", "項": "项", "條": "条", "戶": "户"})
 _SCALE = (("亿元", 10 ** 8), ("万元", 10 ** 4), ("千元", 1000), ("元", 1), ("万", 10 ** 4))
 
 
@@ -84,11 +85,18 @@ def render(marked: str, period: str | None, basis: str | None = None) -> tuple[s
         elif code == "R":
             span["value"], span["unit"] = a.get("v") or fmt(number(surface)), "%"
         elif code == "Q":
-            span["value"], span["unit"] = a.get("v") or fmt(number(surface)), a["u"]
+            if a.get("v"):
+                n = Decimal(a["v"])
+            else:
+                n = number(surface)
+                if re.match(r"-?[\d.]+万", _plain(surface)):  # 1.23万人次
+                    n *= 10000
+            span["value"], span["unit"] = fmt(n), a["u"].translate(_SIMPLIFIED_UNITS)
         elif code == "P":
             span["value"] = raw
-        elif code == "C":
-            span["direction"] = raw or None
+        elif code == "C":  # attrs: the direction, or ``template`` for a form's two-way wording
+            span["direction"] = None if raw in (None, "", "template") else raw
+            span["flags"] = ["template"] if raw == "template" else []
         elif code == "U":
             span["unit"] = surface
         elif code == "K":
@@ -97,10 +105,11 @@ def render(marked: str, period: str | None, basis: str | None = None) -> tuple[s
         if code in "ARQ" and "s" in a:
             measure = a.get("m") or ("change_pct" if code == "R" else "amount")
             facts.append({
-                "subject": a["s"], "code": a.get("code"), "measure": measure, "value": span["value"],
-                "unit": span["unit"], "direction": a.get("d"), "comparator": None,
+                "subject": re.sub(r"\s", "", unicodedata.normalize("NFKC", a["s"])), "code": a.get("code"), "measure": measure, "value": span["value"],
+                "unit": span["unit"], "direction": a.get("d"), "comparator": a.get("c"),
                 "period": a.get("p", period), "base_period": a.get("bp"), "basis": a.get("b", basis),
-                "column": a.get("col"), "reason": None, "evidence": {"start": start, "end": end}, "flags": []})
+                "column": a.get("col"), "reason": re.sub(r"\s", "", unicodedata.normalize("NFKC", a["r"])) if a.get("r") else None, "evidence": {"start": start, "end": end},
+                "flags": a["ff"].split(",") if a.get("ff") else []})
     text.append(marked[last:])
     return "".join(text), spans, facts
 
