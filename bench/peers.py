@@ -61,7 +61,7 @@ def systems() -> dict[str, Callable[[str], Any]]:
     jieba.setLogLevel(60)
     ours = Extractor.load()
     blank = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    from nlp.layout import parse_tables
+    from nlp.tables import parse_tables
     from nlp.normalize import normalize
 
     out: dict[str, Callable[[str], Any]] = {

@@ -20,7 +20,7 @@ SPAN_GROUPS = ("layout", "rules", "model")
 _DOC_ATTRS = {
     "norm": None,  # nlp.normalize.NormalizedText
     "period": None,  # the document's fiscal year, e.g. "2021"
-    "tables": None,  # list[nlp.layout.Table]
+    "tables": None,  # list[nlp.tables.Table]
     "facts": None,  # list[nlp.contract.Fact] with evidence in normalised offsets
     "checks": None,  # list[nlp.contract.Check]
     "model_scores": None,  # {(start_char, end_char, label): calibrated score} of doc.spans["model"]

@@ -1,9 +1,9 @@
 """fiscal_layout: document period and table structure (title, unit line, header, rows, cells).
 
-Writes ``doc._.period``, ``doc._.tables`` (``nlp.layout.Table``) and the entities that
+Writes ``doc._.period``, ``doc._.tables`` (``nlp.tables.Table``) and the entities that
 table structure makes certain (bare amounts under a declared unit, codes, row subjects,
 target values with a unit cell) to ``doc.spans["layout"]``. The parsing itself is the
-pure ``nlp.layout`` module; this component only maps its offsets to spans.
+pure ``nlp.tables`` package; this component only maps its offsets to spans.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from nlp.codes import CodeTable
 from nlp.extensions import make_span
-from nlp.layout import document_evidence, layout_entities, parse_tables
+from nlp.tables import document_evidence, layout_entities, parse_tables
 
 
 class LayoutAnalyzer:

@@ -1,0 +1,237 @@
+"""Tables of a text: blocks found and read by the readers, then one state machine over the
+rows of cells (header, column-index row, data rows, captions, target and kv segments)."""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from nlp.codes import CodeTable, code_level
+from nlp.tables.grid import (  # noqa: F401
+    Cell,
+    Column,
+    Table,
+    _CONTEXT_LINES,
+    _CONTEXT_TAIL,
+    _GridBuilder,
+    _MAX_CELL,
+    _MAX_HEADER_ROWS,
+    _PERIOD_CAPTION_RE,
+    _UNIT_DECL_RE,
+    _cells,
+    _clean_title,
+    _is_code_row,
+    _is_index_row,
+    _is_text_only,
+    _label_basis,
+    _lines,
+    _nonempty,
+    _title_basis,
+    clean_subject,
+)
+from nlp.tables.targets import (  # noqa: F401
+    _add_target_row,
+    _target_header_roles,
+)
+from nlp.tables.kv import (  # noqa: F401
+    _inline_kv_tables,
+    _kv_pairs,
+    _score_tables,
+    _unit_caption,
+)
+
+
+# --- the parser ---------------------------------------------------------------------------
+
+
+class _Context:
+    """What the lines above a block say: title, money unit (+ span), caption year."""
+
+    def __init__(self, text: str, lines: list[tuple[int, int]]):
+        self.title: Optional[str] = None
+        self.unit: Optional[str] = None
+        self.unit_span: Optional[tuple[int, int]] = None
+        self.period: Optional[str] = None
+        for a, b in reversed(lines):  # nearest line first
+            a = max(a, b - _CONTEXT_TAIL)
+            line = text[a:b]
+            if self.unit is None:
+                ms = list(_UNIT_DECL_RE.finditer(line))
+                if ms:
+                    m = ms[-1]
+                    self.unit = m.group(1)
+                    self.unit_span = (a + m.start(1), a + m.end(1))
+            if self.period is None:
+                pm = _PERIOD_CAPTION_RE.search(line)
+                if pm:
+                    self.period = pm.group(1)
+            if self.title is None:
+                stripped = line.strip()
+                if stripped.startswith("#") or "表" in stripped:
+                    self.title = _clean_title(line)
+
+
+def parse_tables(
+    text: str,
+    period: Optional[str] = None,
+    basis: Optional[str] = None,
+    codes: Optional[CodeTable] = None,
+) -> list[Table]:
+    """All tables of a normalised text, in order. ``period``/``basis`` are the document's
+    (used where a table does not say), ``codes`` the classification table."""
+    codes = codes or CodeTable.load()
+    tables: list[Table] = []
+    context: list[tuple[int, int]] = []  # non-blank, non-table lines since the last block
+    block: list[tuple[int, int]] = []
+    for a, b in _lines(text):
+        has_tab = text.find("\t", a, b) >= 0
+        if has_tab:
+            block.append((a, b))
+            continue
+        if block:
+            tables.extend(_parse_block(text, block, context, period, basis, codes))
+            block = []
+            context = []
+        if text[a:b].strip():
+            context.append((a, b))
+            if len(context) > _CONTEXT_LINES:
+                context.pop(0)
+    if block:
+        tables.extend(_parse_block(text, block, context, period, basis, codes))
+    tables.extend(_inline_kv_tables(text, period, basis))
+    tables.extend(_score_tables(text, period))
+    tables.sort(key=lambda t: t.start)
+    return tables
+
+
+def _parse_block(
+    text: str,
+    block: list[tuple[int, int]],
+    context_lines: list[tuple[int, int]],
+    doc_period: Optional[str],
+    doc_basis: Optional[str],
+    codes: CodeTable,
+) -> list[Table]:
+    ctx = _Context(text, context_lines)
+    title = ctx.title
+    caption_period = ctx.period
+    out: list[Table] = []
+    pending: list[tuple[list[Cell], int, int]] = []  # text-only rows: candidate header
+    seg: Optional[Table] = None
+    grid: Optional[_GridBuilder] = None
+    roles: Optional[dict[int, str]] = None
+    cats: list[str] = []
+    kv_caption: Optional[Cell] = None
+    unit_used = False
+
+    def new_table(kind: str, start: int) -> Table:
+        nonlocal unit_used
+        t = Table(kind, start, start, title=title)
+        t.period = caption_period or doc_period
+        t.basis = _title_basis(title) or doc_basis
+        if kind == "grid" and ctx.unit:
+            t.unit = ctx.unit
+            # the unit line is declared once for the first table under it
+            t.unit_span = None if unit_used else ctx.unit_span
+            unit_used = True
+        return t
+
+    def close() -> None:
+        nonlocal seg, grid, roles, kv_caption
+        if seg is not None:
+            out.append(seg)
+        seg, grid, roles, kv_caption = None, None, None, None
+
+    for a, b in block:
+        cells = _cells(text, a, b)
+        filled = _nonempty(cells)
+        if not filled:
+            continue
+        if seg is not None:
+            seg.end = b
+        troles = _target_header_roles(cells)
+        if troles is not None:
+            close()
+            seg = new_table("target", a)
+            seg.end = b
+            seg.header_rows = [cells]
+            seg.columns = [Column(c.col, (clean_subject(c.text),) if c.text else (), troles.get(c.col, "label")) for c in cells]
+            roles, cats, pending = troles, [], []
+            continue
+        cap = _unit_caption(cells)
+        if cap is not None:
+            close()
+            seg = new_table("kv", a)
+            seg.end = b
+            cell, m = cap
+            seg.unit = m.group(1)
+            seg.unit_span = (cell.start + m.start(1), cell.start + m.end(1))
+            lb = _label_basis(cell.text)
+            if lb:
+                seg.basis = lb
+            kv_caption = cell
+            pending = []
+            _kv_pairs(seg, cells, a, b, kv_caption)
+            continue
+        if seg is not None and seg.kind == "kv":
+            if _kv_pairs(seg, cells, a, b, kv_caption):
+                continue
+            seg.end = a
+            close()
+        if seg is not None and seg.kind == "target":
+            assert roles is not None
+            _add_target_row(seg, roles, cells, a, b, cats)
+            continue
+        if grid is not None and seg is not None:
+            if _is_index_row(cells) and not seg.rows and seg.index_row is None:
+                seg.index_row = cells
+                continue
+            if _is_text_only(cells) and seg.rows and not _is_code_row(cells, seg):
+                seg.end = a
+                close()
+            else:
+                grid.add_row(cells, a, b)
+                continue
+        # no open segment
+        unit_cells = [(c, m) for c in filled if len(c.text) <= _MAX_CELL for m in [_UNIT_DECL_RE.search(c.text)] if m]
+        if _is_text_only(cells) and (len(filled) == 1 or (unit_cells and len(filled) <= 3)):
+            # a caption row inside the block: title, "(2026年度)", "单位:万元"
+            for c in filled:
+                pm = _PERIOD_CAPTION_RE.search(c.text) if len(c.text) <= _MAX_CELL else None
+                if pm:
+                    caption_period = pm.group(1)
+                t = _PERIOD_CAPTION_RE.sub("", c.text).strip()
+                if t.endswith("表") and len(t) <= 40:
+                    title = clean_subject(t)
+            if unit_cells:
+                c, m = unit_cells[-1]
+                ctx.unit, ctx.unit_span = m.group(1), (c.start + m.start(1), c.start + m.end(1))
+                unit_used = False
+            pending = []
+            continue
+        if _is_index_row(cells) and pending:
+            header = [p[0] for p in pending[-_MAX_HEADER_ROWS:]]
+            seg = new_table("grid", pending[-len(header)][1])
+            seg.end = b
+            seg.index_row = cells
+            grid = _GridBuilder(seg, codes, doc_period)
+            grid.set_header(header, max(len(r) for r in (*header, cells)))
+            pending = []
+            continue
+        if _is_text_only(cells):
+            pending.append((cells, a, b))
+            if len(pending) > _MAX_HEADER_ROWS:
+                pending.pop(0)
+            continue
+        if pending and len(_nonempty(pending[-1][0])) >= 2:
+            # header rows directly followed by data, without an index row
+            header = [p[0] for p in pending[-_MAX_HEADER_ROWS:]]
+            seg = new_table("grid", pending[-len(header)][1])
+            seg.end = b
+            grid = _GridBuilder(seg, codes, doc_period)
+            grid.set_header(header, max(len(r) for r in (*header, cells)))
+            grid.add_row(cells, a, b)
+            pending = []
+            continue
+        pending = []
+    close()
+    return out
