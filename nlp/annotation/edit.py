@@ -1,7 +1,9 @@
 """Edit one gold file by record and surface, then re-validate it.
 
 Designed so that several reviewers can each own one ``annotations/gold/<doc_id>.jsonl``:
-every command touches one file, writes it atomically, and validates it right away.
+every command touches one file, writes it atomically, and validates it right away. A command
+holds the gold lock (:mod:`nlp.annotation.lock`) from reading the file to writing it, so it
+never overwrites an import or another edit that landed in between.
 
 Command line (``fiscal-extract annotate edit …`` or ``python -m nlp.annotation.edit …``)::
 
@@ -31,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from nlp.annotation.records import GOLD_DIR, SOURCES_DIR, GoldFact, GoldSpan, Record, read_records, write_records
+from nlp.annotation.records import GOLD_DIR, GoldFact, GoldSpan, Record, read_records, write_records
 
 __all__ = ["EditError", "GoldFile", "derive_value", "main", "resolve_doc"]
 
@@ -125,8 +127,15 @@ class GoldFile:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._loaded = self._fingerprint()
         self.records = read_records(self.path)
         self.by_id = {r.record_id: r for r in self.records}
+
+    def _fingerprint(self) -> Optional[bytes]:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
 
     # --- lookup -----------------------------------------------------------------------
     def record(self, ref: str | int) -> Record:
@@ -364,15 +373,24 @@ class GoldFile:
             lines.append(f"  fact @{r.text[f.start:f.end]!r} {d}")
         return "\n".join(lines)
 
-    def save(self, validate: bool = True, sources_dir: Path = SOURCES_DIR) -> list[str]:
+    def save(self, validate: bool = True, sources_dir: Optional[Path] = None) -> list[str]:
+        """Write the file under the gold lock; refuses (``EditError``) if it changed on disk
+        since it was read (an import or another edit landed: reload and redo the edit).
+        ``sources_dir`` default: ``sources/`` beside the gold folder, else annotations/sources."""
+        from nlp.annotation.lock import gold_lock
+        from nlp.annotation.validate import sources_for, validate_file
+
         for r in self.records:
             r.sort()
-        write_records(self.path, self.records)
-        if not validate:
-            return []
-        from nlp.annotation.validate import validate_file
-
-        return [str(p) for p in validate_file(self.path, sources_dir)]
+        with gold_lock(self.path.parent):
+            if self._fingerprint() != self._loaded:
+                raise EditError(f"{self.path} changed on disk since it was read (another edit or an import); "
+                                "nothing written: reload it and redo the edit")
+            write_records(self.path, self.records)
+            self._loaded = self._fingerprint()
+            if not validate:
+                return []
+            return [str(p) for p in validate_file(self.path, sources_dir or sources_for(self.path))]
 
 
 def _opt_fields(args: argparse.Namespace, names: Sequence[str]) -> dict[str, Any]:
@@ -419,8 +437,21 @@ def build_parser(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from nlp.annotation.journal import JournalError
+    from nlp.annotation.lock import GoldLockTimeout, gold_lock
+
     try:
-        gf = GoldFile(resolve_doc(args.doc, args.dir))
+        path = resolve_doc(args.doc, args.dir)
+        with gold_lock(path.parent):  # read, change and write as one writer
+            return _run(args, path)
+    except (EditError, ValueError, GoldLockTimeout, JournalError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, path: Path) -> int:
+    try:
+        gf = GoldFile(path)
         op = args.op
         if op == "find":
             for r, i in gf.find(args.surface):

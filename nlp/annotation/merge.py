@@ -1,17 +1,23 @@
 """Bring annotators' corrections back into the gold files, all or nothing.
 
 ``plan_merge`` validates every incoming record and classifies it against the existing
-gold; ``apply_plan`` writes the result. Nothing is written unless the whole plan is valid:
-every target file is written to a temporary file in the target directory first and renamed
-over the old one only after all of them were written.
+gold; ``apply_plan`` writes the result. Nothing is written unless the whole plan is valid,
+and the files are committed as one unit through a journal (:mod:`nlp.annotation.journal`):
+a crash leaves all of them old or all new. Callers hold the gold lock
+(:mod:`nlp.annotation.lock`) around planning and applying, so the plan is made from the gold
+it replaces; :func:`merge` does both under the lock.
 
 Validation (an error names the record and says why):
 
 - the record is a valid gold record (``annotations/schema/record.schema.json``);
 - every span lies inside the text, has one of the eight labels, its ``text`` is the text
   at its offsets, and spans do not overlap;
+- the record names a document: its ``doc_id`` matches ``DOC_ID_PATTERN``
+  (``[a-z0-9][a-z0-9_-]{0,63}``; a number is refused, not turned into a string), its
+  ``record_id`` is ``<doc_id>#NNNN``, and the source ``<sources>/<doc_id>.txt`` exists
+  (``sources/`` beside the gold folder, else ``annotations/sources``);
 - the text is unchanged: equal to the gold record with the same ``record_id`` if there is
-  one, and to the source document at ``offset`` if the source is in ``annotations/sources``;
+  one, and to the source document at ``offset``;
 - a new record does not overlap another record of the same document;
 - a record appears once in the import.
 
@@ -35,7 +41,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -45,9 +50,9 @@ from nlp.annotation.interchange.common import BASE_KEY, InterchangeError, check_
 from nlp.annotation.records import (
     GOLD_DIR,
     SCHEMA_PATH,
-    SOURCES_DIR,
     Record,
     RecordFormatError,
+    doc_id_problem,
     read_records,
 )
 
@@ -111,6 +116,14 @@ def _key3(spans: Iterable[Any]) -> set[tuple[int, int, str]]:
     return {(s["start"], s["end"], s["label"]) if isinstance(s, Mapping) else (s.start, s.end, s.label) for s in spans}
 
 
+def sources_beside(into: Path) -> Path:
+    """The sources of a gold folder: ``sources/`` beside it (``annotations/dev/gold`` →
+    ``annotations/dev/sources``), else ``annotations/sources``."""
+    from nlp.annotation.validate import sources_for
+
+    return sources_for(Path(into) / "x.jsonl")
+
+
 def _source(doc_id: str, sources_dir: Path) -> Optional[str]:
     p = sources_dir / f"{doc_id}.txt"
     if not p.is_file():
@@ -122,7 +135,16 @@ def _source(doc_id: str, sources_dir: Path) -> Optional[str]:
 def validate_record(d: Mapping[str, Any], where: str) -> Record:
     """A gold ``Record`` from an imported dict, or ``InterchangeError`` naming it and why."""
     body = {k: v for k, v in d.items() if k != BASE_KEY}
-    errors = sorted(_validator().iter_errors(body), key=lambda e: list(e.absolute_path))
+    problem = doc_id_problem(body.get("doc_id"))
+    if problem:
+        raise InterchangeError(where, problem)
+    rid = body.get("record_id")
+    if not (isinstance(rid, str) and rid.startswith(f"{body['doc_id']}#")):
+        raise InterchangeError(where, f"record_id {rid!r} is not {body['doc_id']}#NNNN")
+    try:
+        errors = sorted(_validator().iter_errors(body), key=lambda e: list(e.absolute_path))
+    except RecursionError:
+        raise InterchangeError(where, "nested too deeply to be a record") from None
     if errors:
         e = errors[0]
         at = "/".join(str(p) for p in e.absolute_path) or "record"
@@ -212,11 +234,14 @@ def _relative_spans(rec: Record) -> set[tuple[int, int, str]]:
 
 
 def plan_merge(incoming: Iterable[Mapping[str, Any]], into: str | os.PathLike = GOLD_DIR,
-               sources_dir: str | os.PathLike = SOURCES_DIR, on_conflict: str = "fail",
+               sources_dir: str | os.PathLike | None = None, on_conflict: str = "fail",
                skipped: Iterable[str] = ()) -> MergePlan:
+    """Validate and classify ``incoming`` against the gold in ``into``; hold the gold lock
+    from here until :func:`apply_plan` (``sources_dir`` default: :func:`sources_beside`)."""
     if on_conflict not in ON_CONFLICT:
         raise ValueError(f"on_conflict must be one of {ON_CONFLICT}")
-    into, sources_dir = Path(into), Path(sources_dir)
+    into = Path(into)
+    sources_dir = Path(sources_dir) if sources_dir is not None else sources_beside(into)
     plan = MergePlan(into=into, on_conflict=on_conflict, skipped=list(skipped))
     records: list[tuple[Record, Optional[str]]] = []
     seen: dict[str, str] = {}
@@ -248,7 +273,11 @@ def plan_merge(incoming: Iterable[Mapping[str, Any]], into: str | os.PathLike = 
     for rec, base in records:
         ref = f"{rec.doc_id}/{rec.record_id}"
         src = sources[rec.doc_id]
-        if src is not None and src[rec.offset:rec.offset + len(rec.text)] != rec.text:
+        if src is None:
+            plan.errors.append(f"{ref}: no source {sources_dir / (rec.doc_id + '.txt')} for doc_id {rec.doc_id!r} "
+                               "(records must belong to a document with a source; --sources DIR)")
+            continue
+        if src[rec.offset:rec.offset + len(rec.text)] != rec.text:
             plan.errors.append(f"{ref}: text differs from the source {rec.doc_id}.txt at offset {rec.offset} "
                                f"(the annotation tool changed the text?)")
             continue
@@ -297,40 +326,26 @@ def plan_merge(incoming: Iterable[Mapping[str, Any]], into: str | os.PathLike = 
 
 
 def apply_plan(plan: MergePlan) -> list[Path]:
-    """Write the plan's files (all validated) via temp files + rename; returns the paths written."""
+    """Write the plan's files (all validated) as one journalled commit; returns the paths written.
+    Hold the gold lock (``nlp.annotation.lock.gold_lock(plan.into)``) from planning to here."""
+    from nlp.annotation.journal import commit
+
     if not plan.ok:
         raise ValueError("refusing to write an invalid merge plan")
-    plan.into.mkdir(parents=True, exist_ok=True)
-    umask = os.umask(0)
-    os.umask(umask)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for doc_id, recs in plan.files.items():
-            target = plan.into / f"{doc_id}.jsonl"
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=plan.into)
-            staged.append((tmp, target))
-            # mkstemp makes 0600 files; keep the old file's mode (or the umask default) instead
-            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                for r in recs:
-                    fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    return [t for _, t in staged]
+    files = {f"{doc_id}.jsonl": "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in recs).encode("utf-8")
+             for doc_id, recs in plan.files.items()}
+    return commit(plan.into, files) if files else []
 
 
 def merge(incoming: Iterable[Mapping[str, Any]], into: str | os.PathLike = GOLD_DIR, **kw: Any) -> MergePlan:
-    plan = plan_merge(incoming, into, **kw)
-    if plan.ok:
-        apply_plan(plan)
+    """Plan and apply under the gold lock: concurrent merges never lose each other's changes."""
+    from nlp.annotation.lock import gold_lock
+
+    with gold_lock(into):
+        plan = plan_merge(incoming, into, **kw)
+        if plan.ok:
+            apply_plan(plan)
     return plan
 
 
-__all__ = ["Conflict", "MergePlan", "ON_CONFLICT", "apply_plan", "merge", "plan_merge", "validate_record"]
+__all__ = ["Conflict", "MergePlan", "ON_CONFLICT", "apply_plan", "merge", "plan_merge", "sources_beside", "validate_record"]

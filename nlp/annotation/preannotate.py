@@ -74,14 +74,16 @@ def seed_gold(doc_id: str, pre_dir: Path = PRE_DIR, gold_dir: Path = GOLD_DIR) -
     """Start ``<gold_dir>/<doc_id>.jsonl`` from the pre file (sanitised) and snapshot the pre file
     to ``annotations/seed/`` (``<gold_dir>.seed/`` for another gold directory, e.g. a second
     reviewer's); never overwrites a gold file."""
+    from nlp.annotation.lock import gold_lock
     from nlp.annotation.records import read_records
 
     gold = Path(gold_dir) / f"{doc_id}.jsonl"
-    if gold.exists():
-        raise FileExistsError(f"{gold} exists: not overwritten")
     pre = Path(pre_dir) / f"{doc_id}.jsonl"
-    records, dropped = sanitize(read_records(pre))
-    write_records(gold, records)
+    with gold_lock(gold_dir):  # the gold's one writer (nlp.annotation.lock)
+        if gold.exists():
+            raise FileExistsError(f"{gold} exists: not overwritten")
+        records, dropped = sanitize(read_records(pre))
+        write_records(gold, records)
     # what the review will be measured against (nlp.annotation.review)
     gold_dir = Path(gold_dir)
     seed_dir = gold_dir.parent / "seed" if gold_dir.resolve() == GOLD_DIR.resolve() else gold_dir.with_name(gold_dir.name + ".seed")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -27,6 +28,8 @@ from nlp.contract import Fact
 
 __all__ = [
     "Block",
+    "DOC_ID_PATTERN",
+    "doc_id_problem",
     "GoldFact",
     "GoldSpan",
     "Record",
@@ -47,6 +50,12 @@ SCHEMA_PATH = REPO_ROOT / "annotations" / "schema" / "record.schema.json"
 SOURCES_DIR = REPO_ROOT / "annotations" / "sources"
 GOLD_DIR = REPO_ROOT / "annotations" / "gold"
 PRE_DIR = REPO_ROOT / "annotations" / "pre"
+
+# A document id names ``gold/<doc_id>.jsonl`` and ``sources/<doc_id>.txt``: lower-case letters,
+# digits, ``_`` and ``-``, starting with a letter or digit, at most 64 characters (no ``.``, so
+# never ``.``/``..`` or a hidden file; no upper case, so no two ids differ only in case).
+DOC_ID_PATTERN = r"[a-z0-9][a-z0-9_-]{0,63}"
+_DOC_ID = re.compile(DOC_ID_PATTERN)
 
 Kind = Literal["prose", "table", "other"]
 Status = Literal["pre", "reviewed"]
@@ -174,6 +183,16 @@ def _take(cls: type, d: Mapping[str, Any]) -> dict[str, Any]:
     except TypeError as e:
         raise RecordFormatError(f"{cls.__name__}: {e}") from None
     return kw
+
+
+def doc_id_problem(doc_id: Any) -> Optional[str]:
+    """Why ``doc_id`` cannot name a document (None if it can)."""
+    if isinstance(doc_id, bool) or not isinstance(doc_id, str):
+        kind = "a number" if isinstance(doc_id, (int, float)) and not isinstance(doc_id, bool) else type(doc_id).__name__
+        return f"doc_id must be a string, got {kind} {doc_id!r} (write it in quotes)"
+    if not _DOC_ID.fullmatch(doc_id):
+        return f"doc_id {doc_id[:80]!r} does not match {DOC_ID_PATTERN} (lower-case letters, digits, _ and -)"
+    return None
 
 
 def record_id(doc_id: str, n: int) -> str:

@@ -126,16 +126,42 @@ def discover(args: list[str], exclude: Optional[Path] = None) -> list[InputFile]
 
 
 def _line_id(obj: Any) -> Optional[str]:
-    """The explicit id of a JSONL record (``doc_id``, else ``id``), or None."""
+    """The explicit id of a JSONL record (``doc_id``, else ``id``), or None. Only a string is an
+    id: a number or any other value is refused by :func:`_id_problem` (never coerced)."""
     if not isinstance(obj, dict):
         return None
     for name in ("doc_id", "id"):
         v = obj.get(name)
-        if isinstance(v, bool) or v is None:
-            continue
-        if isinstance(v, (str, int)) and str(v).strip():
-            return str(v)
+        if isinstance(v, str) and v.strip():
+            return v
+        if v is not None:
+            return None
     return None
+
+
+def _id_problem(obj: dict[str, Any]) -> Optional[str]:
+    """Why a line's ``doc_id``/``id`` cannot be its id: it must be a non-empty string when given
+    (a number is refused rather than turned into a string: ``12`` and ``"12"`` would collide)."""
+    for name in ("doc_id", "id"):
+        v = obj.get(name)
+        if v is None:
+            continue
+        if not isinstance(v, str):
+            kind = "a number" if isinstance(v, (int, float)) and not isinstance(v, bool) else f"a {type(v).__name__}"
+            return f"'{name}' must be a string, got {kind} ({json.dumps(v)[:40]}); write it in quotes"
+        if not v.strip():
+            return f"'{name}' is empty"
+        return None
+    return None
+
+
+def _parse(raw: bytes) -> Any:
+    """``json.loads`` of one line; ``ValueError`` for anything that is not JSON we can hold
+    (bad JSON or UTF-8, nesting too deep for the parser)."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _iter_lines(path: Path, start: int = 0, end: Optional[int] = None, first_line: int = 1
@@ -203,8 +229,8 @@ def plan(inputs: list[InputFile], chunk_docs: int = 32, chunk_bytes: int = 4 << 
                 if not raw.strip():
                     continue
                 try:
-                    explicit = _line_id(json.loads(raw))
-                except ValueError:  # invalid JSON/UTF-8: still a document, recorded as an error later
+                    explicit = _line_id(_parse(raw))
+                except Exception:  # invalid JSON/UTF-8, too deep: still a document, recorded as an error later
                     explicit = None
                 where = f"{inp.key}:{line_no}"
                 claim(explicit or where, where, index, line_no)
@@ -245,11 +271,16 @@ def load_chunk(plan_: Plan, chunk: Chunk) -> list[dict[str, Any]]:
 def _jsonl_item(raw: bytes, key: str, line_no: int, where: str, duplicate_of: Optional[str]) -> dict[str, Any]:
     base: dict[str, Any] = {"doc_id": where, "input": key, "line": line_no}
     try:
-        obj = json.loads(raw)
+        obj = _parse(raw)
     except ValueError as e:
         return {**base, "error": _err("InputError", f"invalid JSON line: {e}")}
+    except Exception as e:  # anything else reading one line (MemoryError, ...) fails that document only
+        return {**base, "error": _err("InputError", f"cannot read the line: {type(e).__name__}: {e}")}
     if not isinstance(obj, dict):
         return {**base, "error": _err("InputError", "a JSONL line must be an object with a 'text' field")}
+    problem = _id_problem(obj)
+    if problem:
+        return {**base, "error": _err("InputError", problem)}
     explicit = _line_id(obj)
     if duplicate_of is not None:
         return {**base, "error": _err("InputError", f"duplicate doc_id {explicit or where!r} (first used at {duplicate_of})")}

@@ -11,10 +11,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from spacy.language import Language
-from spacy.tokens import Doc
+if TYPE_CHECKING:  # annotations only: importing spaCy costs a second, and the CLI imports this module
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GOLD_DIR = REPO_ROOT / "annotations" / "gold"
@@ -39,35 +40,56 @@ class GoldDocument:
 
 
 def load_gold_documents(gold_dir: Path = GOLD_DIR, sources_dir: Path = SOURCES_DIR) -> list[GoldDocument]:
-    docs = []
-    for path in sorted(Path(gold_dir).glob("*.jsonl")):
-        doc_id = path.stem
-        text = (Path(sources_dir) / f"{doc_id}.txt").read_text(encoding="utf-8")
-        gd = GoldDocument(doc_id, text)
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            off = rec["offset"]
-            if text[off: off + len(rec["text"])] != rec["text"]:
-                raise ValueError(f"{path}: record {rec.get('record_id')} does not match the source at offset {off}")
-            for s in rec.get("spans", []):
-                gd.spans.append(GoldSpan(off + s["start"], off + s["end"], s["label"], s.get("value")))
-            for f in rec.get("facts", []):
-                f = dict(f)
-                ev = f["evidence"]
-                f["evidence"] = {"start": off + ev["start"], "end": off + ev["end"]}
-                gd.facts.append(f)
-        docs.append(gd)
-    return docs
+    return load_gold_snapshot(gold_dir, sources_dir)[0]
+
+
+def load_gold_snapshot(gold_dir: Path = GOLD_DIR, sources_dir: Path = SOURCES_DIR) -> tuple[list[GoldDocument], str]:
+    """The gold documents and the sha256 of the files they came from, read in one go under the
+    gold lock (``nlp.annotation.lock``): never half an import, and the hash is of what was read."""
+    files = _read_gold_files(gold_dir)
+    return [_document(path, data.decode("utf-8"), sources_dir) for path, data in files], _hash(files)
+
+
+def _read_gold_files(gold_dir: Path) -> list[tuple[Path, bytes]]:
+    from nlp.annotation.lock import gold_lock
+
+    if not Path(gold_dir).is_dir():
+        return []
+    with gold_lock(gold_dir):
+        return [(path, path.read_bytes()) for path in sorted(Path(gold_dir).glob("*.jsonl"))]
+
+
+def _hash(files: list[tuple[Path, bytes]]) -> str:
+    h = hashlib.sha256()
+    for path, data in files:
+        h.update(path.name.encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def _document(path: Path, content: str, sources_dir: Path) -> GoldDocument:
+    doc_id = path.stem
+    text = (Path(sources_dir) / f"{doc_id}.txt").read_text(encoding="utf-8")
+    gd = GoldDocument(doc_id, text)
+    for line in content.splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        off = rec["offset"]
+        if text[off: off + len(rec["text"])] != rec["text"]:
+            raise ValueError(f"{path}: record {rec.get('record_id')} does not match the source at offset {off}")
+        for s in rec.get("spans", []):
+            gd.spans.append(GoldSpan(off + s["start"], off + s["end"], s["label"], s.get("value")))
+        for f in rec.get("facts", []):
+            f = dict(f)
+            ev = f["evidence"]
+            f["evidence"] = {"start": off + ev["start"], "end": off + ev["end"]}
+            gd.facts.append(f)
+    return gd
 
 
 def gold_hash(gold_dir: Path = GOLD_DIR) -> str:
-    h = hashlib.sha256()
-    for path in sorted(Path(gold_dir).glob("*.jsonl")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    return _hash(_read_gold_files(gold_dir))
 
 
 def load_folds(path: Path = FOLDS_FILE, doc_ids: Iterable[str] = ()) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from nlp import __version__
 from nlp.components.tagger import Calibration
 from nlp.evaluation import ENTITY_KEYS, FACT_KEYS, Scores, score_entities, score_facts
 from nlp.extractor import Extractor
-from nlp.ml.dataset import GoldDocument, bio_tags, gold_hash, load_folds, load_gold_documents, GOLD_DIR
+from nlp.ml.dataset import GoldDocument, bio_tags, gold_hash, load_folds, load_gold_documents, load_gold_snapshot, GOLD_DIR
 from nlp.ml.features import doc_features
 from nlp.ml.tagger import SequenceTagger
 from nlp.pipeline import build_pipeline
@@ -244,7 +244,7 @@ def train_model(out_dir: Path, gold_dir: Path = GOLD_DIR, seed: int = SEED,
     from nlp.model_store import write_manifest
 
     t0 = time.perf_counter()
-    docs = load_gold_documents(gold_dir)
+    docs, training_sha = load_gold_snapshot(gold_dir)  # one read under the gold lock: the hash is of these docs
     if not docs:
         raise ValueError(f"no gold documents in {gold_dir}")
     report = evaluate_loo(docs, seed=seed, progress=progress)
@@ -268,7 +268,7 @@ def train_model(out_dir: Path, gold_dir: Path = GOLD_DIR, seed: int = SEED,
     card = {
         "name": MODEL_NAME,
         "version": __version__,
-        "training_data_sha256": gold_hash(gold_dir),
+        "training_data_sha256": training_sha,
         "documents": [d.doc_id for d in docs],
         "folds": load_folds(doc_ids=[d.doc_id for d in docs]),
         "seed": seed,

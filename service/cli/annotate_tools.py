@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 EXPORT_FORMATS = ("labelstudio", "doccano", "prodigy", "spacy", "jsonl")
-DOC_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")  # the record schema's doc_id pattern
 PROG = "fiscal-extract annotate"
 
 
@@ -45,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "the file wins, or the gold stays")
     p.add_argument("--accept-predictions", action="store_true",
                    help="also take tasks nobody reviewed (Label Studio predictions, Prodigy tasks without answer)")
-    p.add_argument("--sources", default=None, metavar="DIR", help="source texts to check against (default: annotations/sources)")
+    p.add_argument("--sources", default=None, metavar="DIR",
+                   help="source texts to check against (default: sources/ beside the --into folder, else annotations/sources)")
     p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     p.add_argument("--json", action="store_true", help="report as JSON")
     p.set_defaults(func=run_import)
@@ -111,7 +110,7 @@ def _existing_records(gold_dir: str | None) -> dict[str, list]:
 def run_export(args: argparse.Namespace) -> int:
     from nlp.annotation import interchange
     from nlp.annotation.interchange.preannotate import preannotate
-    from nlp.annotation.records import RecordFormatError, read_records
+    from nlp.annotation.records import RecordFormatError, doc_id_problem, read_records
 
     try:
         files = list(_expand(args.paths, "*.txt")) + [f for a in args.paths if Path(a).is_dir()
@@ -141,8 +140,9 @@ def run_export(args: argparse.Namespace) -> int:
             extractor = Extractor.load(args.model)
             model_version = f"{extractor.model_info['name']}-{extractor.model_info['version']}"
         doc_id = f.stem
-        if not DOC_ID.fullmatch(doc_id):
-            return _err(f"{f}: the file name becomes the doc_id and must match {DOC_ID.pattern} (rename the file)")
+        problem = doc_id_problem(doc_id)
+        if problem:
+            return _err(f"{f}: the file name becomes the doc_id: {problem} (rename the file)")
         try:
             pre = preannotate(doc_id, text, extractor.extract(text, doc_id), existing.get(doc_id))
         except ValueError as e:
@@ -169,25 +169,36 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from nlp.annotation import interchange
+    from nlp.annotation.journal import JournalError
+    from nlp.annotation.lock import GoldLockTimeout, gold_lock
     from nlp.annotation.merge import apply_plan, plan_merge
-    from nlp.annotation.records import GOLD_DIR, SOURCES_DIR
+    from nlp.annotation.records import GOLD_DIR
 
     incoming: list[dict[str, Any]] = []
     skipped: list[str] = []
-    try:
-        for f in args.files:
+    for f in args.files:
+        try:
             res = interchange.read(Path(f), args.format, accept_predictions=args.accept_predictions)
-            for i, rec in enumerate(res.records):
-                rec["_where"] = f"{Path(f).name} #{i + 1}"  # names the record in errors
-            incoming.extend(res.records)
-            skipped.extend(res.skipped)
-    except interchange.InterchangeError as e:
+        except interchange.InterchangeError as e:
+            print(f"{PROG} import: nothing imported: {e}", file=sys.stderr)
+            return 1
+        except (OSError, ValueError, RecursionError, MemoryError) as e:  # a file no format can read: say so, no traceback
+            print(f"{PROG} import: nothing imported: {f}: cannot read it ({type(e).__name__}: {str(e)[:200]})", file=sys.stderr)
+            return 1
+        for i, rec in enumerate(res.records):
+            rec["_where"] = f"{Path(f).name} #{i + 1}"  # names the record in errors
+        incoming.extend(res.records)
+        skipped.extend(res.skipped)
+    into = Path(args.into) if args.into else GOLD_DIR
+    try:
+        # one writer: plan from the gold as it is now and write before anyone else reads it
+        with gold_lock(into):
+            plan = plan_merge(incoming, into, sources_dir=args.sources, on_conflict=args.on_conflict, skipped=skipped)
+            if plan.ok and not args.dry_run:
+                apply_plan(plan)
+    except (GoldLockTimeout, JournalError) as e:
         print(f"{PROG} import: nothing imported: {e}", file=sys.stderr)
         return 1
-    plan = plan_merge(incoming, args.into or GOLD_DIR, sources_dir=args.sources or SOURCES_DIR,
-                      on_conflict=args.on_conflict, skipped=skipped)
-    if plan.ok and not args.dry_run:
-        apply_plan(plan)
     summary = plan.summary()
     summary["written"] = plan.ok and not args.dry_run
     if args.json:

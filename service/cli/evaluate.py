@@ -14,11 +14,14 @@ import json
 import sys
 from pathlib import Path
 
+# nlp.ml.train.SYSTEMS (tests/test_reliability_gold.py checks they agree); importing that module
+# to build the parser would load scikit-learn and spaCy on every `fiscal-extract` call.
+SYSTEMS = ("rules", "model", "combined")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from nlp.corpora import CORPORA
     from nlp.ml.dataset import GOLD_DIR
-    from nlp.ml.train import SYSTEMS
 
     p = sub.add_parser("evaluate", help="entities per label and facts per measure on an annotated corpus")
     p.add_argument("--corpus", choices=CORPORA, default="sources",

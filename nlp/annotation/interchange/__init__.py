@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any, Mapping, Sequence
 
 from . import doccano, labelstudio, prodigy, spacy_docbin
-from .common import InterchangeError, ReadResult, check_span_shape, full_span, json_lines
+from .common import InterchangeError, ReadResult, check_span_shape, full_span, json_lines, parse_json
 
 
 class _GoldJsonl:
@@ -74,10 +74,7 @@ def detect_format(path: Path) -> str:
     if path.suffix == ".jsonl":
         with path.open(encoding="utf-8", errors="replace") as fh:
             first = next((line for line in fh if line.strip()), "")
-        try:
-            d = json.loads(first) if first else {}
-        except json.JSONDecodeError:
-            raise InterchangeError(f"{path.name}:1", "invalid JSON on the first line") from None
+        d = parse_json(first, f"{path.name}:1", "invalid JSON on the first line") if first else {}
         if isinstance(d, dict):
             if "tokens" in d or "_input_hash" in d or "answer" in d:
                 return "prodigy"

@@ -54,10 +54,18 @@ def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
         if not line.strip():
             continue
         where = f"{path.name}:{lineno}"
-        try:
-            yield where, json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InterchangeError(where, f"invalid JSON: {e}") from None
+        yield where, parse_json(line, where)
+
+
+def parse_json(text: str, where: str, what: str = "invalid JSON") -> Any:
+    """``json.loads``, with :class:`InterchangeError` for bad JSON and for nesting too deep for
+    Python to parse (``RecursionError``: 100,000 ``[`` on one line)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InterchangeError(where, f"{what}: {e}") from None
+    except RecursionError:
+        raise InterchangeError(where, f"{what}: nested too deeply") from None
 
 
 def record_ref(rec: Mapping[str, Any]) -> str:

@@ -33,6 +33,7 @@ from .common import (
     check_span_shape,
     codepoint_to_utf16,
     full_span,
+    parse_json,
     record_meta,
     spans_fingerprint,
     utf16_to_codepoint,
@@ -229,9 +230,10 @@ def from_task(task: Mapping[str, Any], where: str, accept_predictions: bool = Fa
 
 def load(path: Path, accept_predictions: bool = False) -> ReadResult:
     try:
-        tasks = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
         raise InterchangeError(str(path), f"not a Label Studio JSON export: {e}") from None
+    tasks = parse_json(raw, str(path), "not a Label Studio JSON export")
     if isinstance(tasks, Mapping):
         tasks = [tasks]
     if not isinstance(tasks, list):
