@@ -312,7 +312,13 @@ def import_annotated_tasks(tasks: list[dict[str, Any]], gold_dir: Path) -> dict[
         raise ApiError(422, "invalid_annotation", f"nothing imported: {e}") from None
     if not records:
         return {"added": 0, "updated": 0, "unchanged": 0}
-    plan = merge(records, gold_dir)
+    from nlp.annotation.journal import JournalError
+    from nlp.annotation.lock import GoldLockTimeout
+
+    try:
+        plan = merge(records, gold_dir)  # under the gold lock: concurrent webhooks all land
+    except (GoldLockTimeout, JournalError) as e:
+        raise ApiError(503, "gold_unavailable", f"nothing imported: {e}; retry later") from None
     summary = plan.summary()
     if not plan.ok:
         conflict = bool(plan.conflicts) and not plan.errors
