@@ -125,9 +125,20 @@ class ModelInfo(_Model):
     version: str
 
 
+class Document(_Model):
+    """What the document is, as its own text states it (``nlp.document_meta``); None where it does not."""
+    title: Optional[str] = None
+    department: Optional[str] = Field(None, description="the publishing unit, without 本级/汇总")
+    scope: Optional[Literal["本级", "汇总"]] = None
+    region: Optional[str] = None
+    year: Optional[str] = None
+    basis: Optional[Basis] = None
+
+
 class Result(_Model):
     doc_id: Optional[str] = None
     model: ModelInfo
+    document: Document = Field(default_factory=Document)
     entities: list[Entity]
     facts: list[Fact]
     checks: list[Check]

@@ -7,6 +7,7 @@ from typing import Any, Optional
 from spacy.tokens import Doc
 
 from nlp.contract import Check, Fact
+from nlp.document_meta import read_document
 
 
 def entity_dicts(doc: Doc) -> list[dict[str, Any]]:
@@ -48,6 +49,7 @@ def doc_to_result(doc: Doc, doc_id: Optional[str], model: dict[str, str]) -> dic
     return {
         "doc_id": doc_id,
         "model": dict(model),
+        "document": read_document(doc._.norm.original),
         "entities": entity_dicts(doc),
         "facts": [fact_dict(doc, f) for f in doc._.facts or ()],
         "checks": [check_dict(doc, c) for c in doc._.checks or ()],

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("extract", "serve", "train", "evaluate", "annotate", "retag")
+SUBCOMMANDS = ("extract", "serve", "train", "evaluate", "annotate", "retag", "dataset")
 
 
 def build_parser() -> argparse.ArgumentParser:

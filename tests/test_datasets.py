@@ -1,0 +1,115 @@
+"""From results to datasets (issue 18): document identity read from the text, the SQLite fact
+store (complete, idempotent, atomic under kill -9), the 000/002 link and its restated checks,
+the Fiscal Data Package export validated by frictionless, and the Dask build equal to SQLite's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.datasets import fdp, store
+from nlp.datasets.links import cross_checks
+from nlp.document_meta import read_document
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "nlp" / "examples" / "documents" / "document_meta.jsonl"
+CLI = str(Path(sys.executable).parent / "fiscal-extract")
+SOURCES = sorted((ROOT / "annotations" / "sources").glob("*.txt"))
+
+
+def _examples():
+    return [json.loads(l) for l in EXAMPLES.read_text(encoding="utf-8").splitlines() if l.strip()]
+
+
+@pytest.mark.parametrize("case", _examples(), ids=lambda c: c["text"][:16])
+def test_document_identity_is_read_from_the_text(case):
+    got = read_document(case["text"])
+    assert {k: got[k] for k in case["expect"]} == case["expect"]
+
+
+@pytest.fixture(scope="module")
+def results_dir(extractor, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("retag")
+    with open(out / "sources.jsonl", "w", encoding="utf-8") as fh:
+        for path in SOURCES:
+            result = extractor.extract(path.read_text(encoding="utf-8"), path.stem)
+            fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return out
+
+
+def _results(results_dir: Path) -> list[dict]:
+    return [json.loads(l) for l in (results_dir / "sources.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_store_holds_every_fact_and_building_twice_changes_nothing(results_dir, tmp_path):
+    db = tmp_path / "facts.sqlite"
+    counts = store.build([results_dir], db)
+    results = _results(results_dir)
+    assert counts == {"documents": 5, "facts": sum(len(r["facts"]) for r in results)}
+    first = store.content(db)
+    assert len(first) == counts["facts"]
+    assert {(r[0], r[8], r[11]) for r in first} == {(r["doc_id"], f["subject"], f["value"])
+                                                   for r in results for f in r["facts"]}
+    store.build([results_dir], db)
+    assert store.content(db) == first
+
+
+def test_a_build_killed_midway_leaves_the_previous_content(results_dir, tmp_path):
+    db = tmp_path / "facts.sqlite"
+    store.build([results_dir], db)
+    before = store.content(db)
+    changed = tmp_path / "newer"
+    changed.mkdir()
+    with open(changed / "sources.jsonl", "w", encoding="utf-8") as fh:
+        for r in _results(results_dir):
+            r["facts"] = r["facts"][:1]  # a "newer model" with fewer facts
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    env = dict(os.environ, FISCAL_DATASET_KILL_AFTER="3")
+    proc = subprocess.run([CLI, "dataset", "build", str(changed), "--db", str(db)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == -9
+    assert store.content(db) == before
+    subprocess.run([CLI, "dataset", "build", str(changed), "--db", str(db)],
+                   cwd=ROOT, check=True, capture_output=True)
+    assert len(store.content(db)) == 5  # the newer output replaced every document's rows
+
+
+def test_the_000_002_link_is_found_and_its_restatements_checked(results_dir, tmp_path):
+    db = tmp_path / "facts.sqlite"
+    store.build([results_dir], db)
+    checks = cross_checks(store.connect(db))
+    pairs = {(c.later.doc_id[:3], c.earlier.doc_id[:3]) for c in checks if c.kind == "restated"}
+    assert pairs == {("002", "000")}
+    income = [c for c in checks if c.subject == "收入总计" and c.kind == "restated"]
+    # 002: 收入总计 674.34万元，较 2021 年增加 82.51 万元 → 591.83 for 2021; 000 printed 428.59
+    assert [(c.later.value, c.earlier.value, c.status) for c in income] == [("5918300", "4285900", "disagrees")]
+
+
+def test_fiscal_data_package_validates_with_frictionless(results_dir, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    db = tmp_path / "facts.sqlite"
+    store.build([results_dir], db)
+    path = fdp.export(db, tmp_path / "fdp")
+    report = frictionless.validate(str(path))
+    assert report.valid, report.flatten(["type", "note"])[:5]
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    assert descriptor["model"]["measures"]["amount"]["currency"] == "CNY"
+    rows = (tmp_path / "fdp" / "facts.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) > 100 and {"approved", "executed"} <= {r.split(",")[6] for r in rows[1:]}
+
+
+def test_the_dask_build_on_a_local_cluster_equals_the_sqlite_build(results_dir, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from nlp.datasets.distributed import rows
+
+    db = tmp_path / "facts.sqlite"
+    store.build([results_dir], db)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        got = rows([results_dir], client)
+    assert got == store.content(db)
