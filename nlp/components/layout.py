@@ -26,7 +26,7 @@ class LayoutAnalyzer:
         text = doc.text
         period, basis = document_evidence(text)
         doc._.period = period
-        tables = parse_tables(text, period, basis, self.codes)
+        tables = parse_tables(text, period, basis, self.codes, doc._.norm)
         doc._.tables = tables
         spans = []
         for e in layout_entities(tables):

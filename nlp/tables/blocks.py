@@ -3,7 +3,11 @@ rows of cells (header, column-index row, data rows, captions, target and kv segm
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from bisect import bisect_left
+from typing import TYPE_CHECKING, Iterator, Optional
+
+if TYPE_CHECKING:
+    from nlp.normalize import NormalizedText
 
 from nlp.codes import CodeTable, code_level
 from nlp.tables.grid import (  # noqa: F401
@@ -28,6 +32,7 @@ from nlp.tables.grid import (  # noqa: F401
     _title_basis,
     clean_subject,
 )
+from nlp.tables.readers import find_blocks
 from nlp.tables.targets import (  # noqa: F401
     _add_target_row,
     _target_header_roles,
@@ -75,37 +80,78 @@ def parse_tables(
     period: Optional[str] = None,
     basis: Optional[str] = None,
     codes: Optional[CodeTable] = None,
+    norm: Optional["NormalizedText"] = None,
 ) -> list[Table]:
     """All tables of a normalised text, in order. ``period``/``basis`` are the document's
-    (used where a table does not say), ``codes`` the classification table."""
+    (used where a table does not say), ``codes`` the classification table. ``norm`` is the
+    normalisation behind ``text``: the readers then read the text as sent (the normaliser
+    joins the lines of space-aligned and one-cell-per-line tables and drops HTML tags) and
+    their offsets are mapped to ``text``; without it ``text`` is read as it is."""
     codes = codes or CodeTable.load()
+    raw = norm.original if norm is not None else text
+    to_norm = _offset_map(text, norm)
     tables: list[Table] = []
-    context: list[tuple[int, int]] = []  # non-blank, non-table lines since the last block
-    block: list[tuple[int, int]] = []
-    for a, b in _lines(text):
-        has_tab = text.find("\t", a, b) >= 0
-        if has_tab:
-            block.append((a, b))
+    prev_end = 0
+    for blk in find_blocks(raw):
+        rows: list[tuple[int, int, list[Cell]]] = []
+        for r in blk.rows:
+            cells = []
+            for c in r.cells:
+                s, e = to_norm(c.start, c.end)
+                cells.append(Cell(c.col, s, e, text[s:e]))
+            ra, _ = to_norm(r.start, r.start)
+            _, rb = to_norm(r.end, r.end)
+            rows.append((ra, max(ra, rb), cells))
+        if not rows:
             continue
-        if block:
-            tables.extend(_parse_block(text, block, context, period, basis, codes))
-            block = []
-            context = []
-        if text[a:b].strip():
-            context.append((a, b))
-            if len(context) > _CONTEXT_LINES:
-                context.pop(0)
-    if block:
-        tables.extend(_parse_block(text, block, context, period, basis, codes))
+        start = rows[0][0]
+        context = _context_lines(text, prev_end, start)
+        tables.extend(_parse_block(text, rows, context, period, basis, codes))
+        prev_end = max(prev_end, rows[-1][1])
     tables.extend(_inline_kv_tables(text, period, basis))
     tables.extend(_score_tables(text, period))
     tables.sort(key=lambda t: t.start)
     return tables
 
 
+def _offset_map(text: str, norm: Optional["NormalizedText"]):
+    """Original offsets → offsets into ``text`` (stripped of whitespace)."""
+    if norm is None or norm.original is text or norm.original == text:
+        return lambda a, b: (a, b)
+
+    def to_norm(a: int, b: int) -> tuple[int, int]:
+        if a >= b:
+            k = bisect_left(norm.starts, a)
+            return k, k
+        s, e = norm.from_original(a, b)
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        return s, e
+
+    return to_norm
+
+
+def _context_lines(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The last non-blank lines of ``text[lo:hi]`` (the title and unit above a block)."""
+    out: list[tuple[int, int]] = []
+    b = hi
+    while b > lo and len(out) < _CONTEXT_LINES:
+        a = text.rfind("\n", lo, b)
+        a = lo if a < 0 else a + 1
+        if text[a:b].strip():
+            out.append((a, b))
+        if a <= lo:
+            break
+        b = a - 1
+    out.reverse()
+    return out
+
+
 def _parse_block(
     text: str,
-    block: list[tuple[int, int]],
+    block: list[tuple[int, int, list[Cell]]],
     context_lines: list[tuple[int, int]],
     doc_period: Optional[str],
     doc_basis: Optional[str],
@@ -141,8 +187,7 @@ def _parse_block(
             out.append(seg)
         seg, grid, roles, kv_caption = None, None, None, None
 
-    for a, b in block:
-        cells = _cells(text, a, b)
+    for a, b, cells in block:
         filled = _nonempty(cells)
         if not filled:
             continue

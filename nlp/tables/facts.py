@@ -150,7 +150,7 @@ def table_facts(doc: Doc) -> list[Fact]:
     period = doc._.period
     if tables is None:  # fiscal_layout did not run: parse here
         period, basis = document_evidence(doc.text)
-        tables = parse_tables(doc.text, period, basis)
+        tables = parse_tables(doc.text, period, basis, norm=doc._.norm)
     facts = facts_from_tables(tables, period)
     facts.sort(key=lambda f: (f.evidence.start, f.evidence.end))
     return facts
