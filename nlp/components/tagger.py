@@ -71,15 +71,26 @@ class StatisticalTagger:
             (path / CALIBRATION_FILE).write_text(json.dumps(self.calibration.to_json(), sort_keys=True) + "\n", encoding="utf-8")
 
     def from_disk(self, path, exclude=()) -> "StatisticalTagger":
-        from nlp.model_store import find_manifest_dir, load_skops, verify_manifest
+        from nlp.model_store import ModelIntegrityError, find_manifest_dir, load_skops, verify_manifest
 
         path = Path(path)
         if not (path / MODEL_FILE).exists():
             return self
         verify_manifest(find_manifest_dir(path))  # nothing is deserialised from an unverified directory
         self.model = load_skops(path / MODEL_FILE)
-        cal = json.loads((path / CALIBRATION_FILE).read_text(encoding="utf-8"))
-        self.calibration = Calibration(cal["xs"], cal["ys"])
+        cal_path = path / CALIBRATION_FILE
+        try:
+            cal = json.loads(cal_path.read_text(encoding="utf-8"))
+            xs, ys = cal["xs"], cal["ys"]
+            if not (isinstance(xs, list) and isinstance(ys, list) and len(xs) == len(ys)
+                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in xs + ys)):
+                raise ValueError("xs and ys must be two lists of numbers of the same length")
+        except OSError as e:
+            raise ModelIntegrityError(f"{cal_path}: cannot be read ({e.strerror or e})") from None
+        except (ValueError, UnicodeDecodeError, RecursionError, KeyError, TypeError) as e:
+            what = f"missing key {e}" if isinstance(e, KeyError) else str(e)[:200]
+            raise ModelIntegrityError(f"{cal_path}: not a calibration map {{\"xs\": [...], \"ys\": [...]}} ({what})") from None
+        self.calibration = Calibration(xs, ys)
         return self
 
 
