@@ -33,7 +33,7 @@ from typing import Iterable, Optional, Sequence
 
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Check, Fact
 
-__all__ = ["Link", "balance_links", "check_facts", "table_links", "mark_inconsistent", "fact_tolerance"]
+__all__ = ["Link", "Unchecked", "PARTIAL_LIST", "balance_links", "check_facts", "check_links", "table_links", "mark_inconsistent", "fact_tolerance"]
 
 _NUMBER = re.compile(r"(?<![\d.])\d[\d,]*+(?:\.\d++)?+")
 _UNIT_SCALE = (("亿元", Decimal(10) ** 8), ("万元", Decimal(10) ** 4), ("千元", Decimal(1000)), ("元", Decimal(1)))
@@ -51,6 +51,25 @@ class Link:
 
     kind: str
     roles: dict
+    # Why the relation cannot be checked for sure (None: it can). For a sum whose parts are not
+    # said to be complete (``其中…`` without 包括/构成/划分, a table's 合计 or a known composition),
+    # only parts exceeding their whole are sure; a shortfall goes to ``unchecked``.
+    uncertain: Optional[str] = None
+
+
+@dataclass
+class Unchecked:
+    """A relation that was found but is not checked for sure (contract v2 ``unchecked``)."""
+
+    kind: str
+    facts: list[int]
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "facts": list(self.facts), "reason": self.reason}
+
+
+PARTIAL_LIST = "parts not said to be complete (a shortfall may be items not listed)"
 
 
 def _fmt(d: Decimal) -> str:
@@ -428,8 +447,20 @@ def balance_links(facts: Sequence[Fact]) -> list[Link]:
 def check_facts(facts: Sequence[Fact], links: Iterable[Link], text: str = "") -> list[Check]:
     """Every failed check among ``links`` (facts are indices into ``facts``); ``text`` is the
     normalised text the evidence offsets point into (it gives the decimals each figure shows)."""
+    return check_links(facts, links, text)[0]
+
+
+def _link_facts(link: Link) -> list[int]:
+    return sorted({i for v in link.roles.values() for i in (v if isinstance(v, list) else [v])})
+
+
+def check_links(facts: Sequence[Fact], links: Iterable[Link], text: str = "") -> tuple[list[Check], list[Unchecked]]:
+    """(failed checks, relations not checked for sure). A link marked ``uncertain`` is never
+    reported, except a sum whose parts exceed their whole (parts of a whole cannot exceed it,
+    listed completely or not); it is listed as unchecked with its reason instead."""
     ctx = _Ctx(facts, text)
     out: list[Check] = []
+    unchecked: list[Unchecked] = []
     seen: set[tuple] = set()
     for link in links:
         key = (link.kind, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in link.roles.items())))
@@ -437,9 +468,15 @@ def check_facts(facts: Sequence[Fact], links: Iterable[Link], text: str = "") ->
             continue
         seen.add(key)
         check = _check_link(ctx, link)
+        if link.uncertain is not None:
+            exceeds = (check is not None and link.kind == "total_sum" and link.uncertain == PARTIAL_LIST
+                       and Decimal(check.computed) > Decimal(check.stated) >= 0)
+            if not exceeds:
+                unchecked.append(Unchecked(link.kind, _link_facts(link), link.uncertain))
+                continue
         if check is not None:
             out.append(check)
-    return out
+    return out, unchecked
 
 
 def mark_inconsistent(facts: list[Fact], checks: Iterable[Check]) -> list[Fact]:

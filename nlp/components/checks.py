@@ -7,8 +7,10 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.checks import balance_links, check_facts, mark_inconsistent, table_links
+from nlp.checks import balance_links, check_links, mark_inconsistent, table_links
 from nlp.components.facts import stored_links
+
+UNCHECKED = "fiscal_unchecked"  # relations found but not checked for sure (contract v2 ``unchecked``)
 
 
 class ArithmeticChecker:
@@ -18,7 +20,8 @@ class ArithmeticChecker:
     def __call__(self, doc: Doc) -> Doc:
         facts = list(doc._.facts or [])
         links = stored_links(doc) + table_links(facts, doc.text, doc._.tables) + balance_links(facts)
-        checks = check_facts(facts, links, doc.text)
+        checks, unchecked = check_links(facts, links, doc.text)
+        doc.user_data[UNCHECKED] = [u.as_dict() for u in unchecked]
         if self.flag_facts:
             doc._.facts = mark_inconsistent(facts, checks)
         doc._.checks = checks

@@ -50,18 +50,19 @@ class FactBuilder:
             facts.extend(result.facts)
             links = [_shift(link, offset) for link in result.links]
         doc._.facts = facts
-        doc.user_data[FACT_LINKS] = [{"kind": link.kind, "roles": link.roles} for link in links]  # plain data
+        doc.user_data[FACT_LINKS] = [{"kind": link.kind, "roles": link.roles, "uncertain": link.uncertain}
+                                     for link in links]  # plain data
         return doc
 
 
 def stored_links(doc: Doc) -> list[Link]:
     """The fact links fiscal_facts kept on ``doc``."""
-    return [Link(d["kind"], dict(d["roles"])) for d in doc.user_data.get(FACT_LINKS, [])]
+    return [Link(d["kind"], dict(d["roles"]), d.get("uncertain")) for d in doc.user_data.get(FACT_LINKS, [])]
 
 
 def _shift(link: Link, offset: int) -> Link:
     roles = {k: ([i + offset for i in v] if isinstance(v, list) else v + offset) for k, v in link.roles.items()}
-    return Link(link.kind, roles)
+    return Link(link.kind, roles, link.uncertain)
 
 
 @Language.factory("fiscal_facts", default_config={"tables": True, "prose": True})

@@ -28,13 +28,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import astuple, dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
 from spacy.tokens import Doc, Span
 
-from nlp.checks import Link, fact_tolerance
+import json
+from pathlib import Path
+
+from nlp.checks import PARTIAL_LIST, Link, check_facts, fact_tolerance
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
 
 __all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_period"]
@@ -58,19 +61,21 @@ _TRIGGERS = (
     ("增加", "increase"), ("增长", "increase"), ("上升", "increase"), ("提高", "increase"), ("增", "increase"),
     ("减少", "decrease"), ("下降", "decrease"), ("降低", "decrease"), ("减", "decrease"), ("持平", "flat"),
 )
-_EXECUTION = re.compile(r"(?:(?<!完)完成(?:年初|全年)?预算数?的?|执行率|完成率|执行进度)(?:为|是|达到|达)?$")
+_EXECUTION = re.compile(r"(?:(?<!完)完成(?:年初|全年|调整|年度)?预算数?的?|执行率|完成率|执行进度)(?:为|是|达到|达)?$")
 # comparison words before a figure make it a target ("完成率大于等于 95%", "不超过 4万元")
 _COMPARATOR_WORDS = (("大于或等于", "≥"), ("小于或等于", "≤"), ("大于等于", "≥"), ("不低于", "≥"), ("不少于", "≥"), ("小于等于", "≤"), ("不超过", "≤"),
                      ("不高于", "≤"), ("大于", ">"), ("小于", "<"), ("等于", "="))
 _SHARE = re.compile(r"(?<!占)占(?P<total>[^占]{0,30}?)(?:的)?(?:比重|比例)?$")
 _BASIS = re.compile(
-    r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数|(?<=[\u4e00-\u9fff]{2})预算)|(?P<actual>决算数|执行数))(?:为|是)?$"
+    r"(?<![年全])(?:(?:年初|全年|调整)?(?P<budget>预算数|(?<=[\u4e00-\u9fff]{2})预算)|(?P<actual>决算数|执行数|(?<=[\u4e00-\u9fff]{2})决算))(?:为|是)?$"
 )
-_BASIS_WORDS = {"预算", "决算", "预算数", "决算数", "执行数", "年初预算", "年初预算数", "全年预算", "全年预算数"}
+_BASIS_WORDS = {"预算", "决算", "预算数", "决算数", "执行数", "年初预算", "年初预算数", "全年预算", "全年预算数",
+                "调整预算", "调整预算数", "支出决算", "支出预算", "支出决算数"}
+_NO_ITEM = {"支出", "收入"}  # what is left of "支出决算为" once the basis is gone: the item being discussed
 _COMPARATORS = "≥≤=><"
 _LAST_YEAR = re.compile(r"(?<![较比与上])上一?年(?:度)?(?=(?:年初|全年)?(?:决算数|预算数|执行数|同期|支出|收入))")
 _WHOLE = re.compile(r"(?:总额|总计)$")
-_COORD = re.compile(r"(?<![各分])(?:各是|各为|分别是|分别为|分别(?=增|减|下降|上升|为|是)|各(?=增|减|下降|上升))")
+_COORD = re.compile(r"(?<![各分])(?:各是|各为|分别是|分别为|分别(?=增|减|下降|上升|为|是|占|佔)|各(?=增|减|下降|上升|占|佔))")
 _ORG = re.compile(r"(?:本部门|本单位|我部门|我单位|我局|本局|部门|单位(?=\d)|[\u4e00-\u9fff]局(?:市本级|本级|\(本级\))?)")
 _LIST_MARK = re.compile(
     r"^(?:\(?[一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、|\(?\d{1,2}\)|\d{1,2}\s?[、.]|[①-⑳])\s?"
@@ -120,6 +125,10 @@ _DURATION = re.compile(r"^(?:个)?(?:工作日|天|日|小时|周|月|年|季度
 _FROM_TO = re.compile(r"(?:压缩|缩短|减少|降低|下降|增加|提高|提升|增长|延长)(?:为|至|到)$")
 # "截至 2025 年 7 月 31 日，部门共有车辆 0 辆": a status count takes the year of its date
 _STATUS_DATE = re.compile(r"(?:截至|截止)\s?(\d{4})\s?年")
+# "公共安全支出(类)法院(款)行政运行(项)": the 项 names the item, the chain its code;
+# "森林资源管理(2130207)": the code in parentheses
+_CHAIN = re.compile(r"(?P<lei>[^\s,;。:()]{2,20})\(类\)(?P<kuan>[^\s,;。:]{2,24}?)\(款\)(?P<xiang>[^\s,;。:]{2,30}?)\(项\)\s?:?\s?$")
+_CODE_PAREN = re.compile(r"\((?P<code>\d{3}(?:\d{2}){0,2})\)\s?:?\s?$")
 _REASON = re.compile(r"(?<!主)主要原因(?:是|为|在于)?|(?<=,)主要是")
 
 
@@ -147,6 +156,8 @@ class _Reading:
     chained: bool  # a bare figure after "、"
     own_period: Optional[str]  # 上年度…: the figure's own year
     attribute: bool = False  # the lead names an attribute (预算金额) of an item named elsewhere
+    code: Optional[str] = None  # classification code the lead names (类/款/项 chain, "(2130207)")
+    prior: bool = False  # "比 2022 年的 X": the amount of the base year, stated inline
 
 
 @dataclass
@@ -158,6 +169,7 @@ class _Topic:
     amounts: dict[Optional[str], int] = field(default_factory=dict)  # basis -> fact index
     unit: Optional[str] = None
     change: Optional[int] = None  # the last change fact, if after the last amount
+    code: Optional[str] = None
 
 
 @dataclass
@@ -168,6 +180,7 @@ class _Scope:
     parent: Optional[_Topic]
     items: list[_Topic] = field(default_factory=list)
     last_item_sentence: int = -1
+    complete: bool = False  # the text says the items are all of the parent (包括, 按…划分, 具体构成)
 
 
 def _is_zero(value: str) -> bool:
@@ -271,7 +284,13 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
     if m:
         basis = "budget" if m.group("budget") else "actual"
         s = s[: m.start()]
-    # organisation and year prefixes: "本部门 2021年度收入总计" → "收入总计"
+    # organisation and year prefixes: "本部门 2021年度收入总计" → "收入总计"; whatever precedes
+    # the report year is the reporting unit ("湖南省常德市第一中医医院2022年度“三公”经费")
+    cut_at = 0
+    for y in _YEAR.finditer(s):
+        if y.start() > 0 and len(s) - y.end() >= 2 and not re.search(r"[较比与止至截]$", s[: y.start()]):
+            cut_at = y.start()
+    s = s[cut_at:]
     last = None
     for m in _ORG.finditer(s):
         if len(s) - m.end() >= 2:
@@ -308,12 +327,25 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
     close = s.find(")")
     if close >= 0 and "(" not in s[:close]:  # the tail of a parenthesis opened before the lead
         s = s[close + 1:]
-    s = s.lstrip("()[]{}<>×*·.-…]").strip("“”\"',:、 ")
+    s = s.lstrip("()[]{}<>×*·.-…]").strip("\"',:、 ")
+    s = _balance_quotes(s)
     if len(s) < 2 or not re.search(r"[\u4e00-\u9fff]", s):
         return None, basis
     if s in _BASIS_WORDS:  # "2020 年度决算为 0": the basis of the item being discussed, not an item
         return None, basis or ("budget" if "预算" in s else "actual")
+    if s in _NO_ITEM and basis == "actual":  # "支出决算为 X" (after 年初预算为…); "支出预算 X" is an item
+        return None, basis
     return s, basis
+
+
+def _balance_quotes(s: str) -> str:
+    """Quotes at the ends are stripped only when they close nothing: ``“三公”经费`` keeps its
+    quotes, ``“收入总计`` and ``经费”`` lose the stray one."""
+    while s and s[0] in "“”" and not (s[0] == "“" and "”" in s[1:]):
+        s = s[1:]
+    while s and s[-1] in "“”" and not (s[-1] == "”" and "“" in s[:-1]):
+        s = s[:-1]
+    return s
 
 
 _LIST_CLOSE = re.compile(r"(?:^|[\s。;:,])[\d一二三四五六七八九十]{1,2}\)$")
@@ -590,7 +622,9 @@ class _ProseReader:
             if figure is None:
                 continue
             (measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord,
-             bare_chain, own_period, attribute) = astuple(figure)
+             bare_chain, own_period, attribute, code, prior) = astuple(figure)
+            if prior:  # "比 2022 年的 X 增加 Y": Y is the change against that year
+                stmt_base = base
             if attribute:
                 subject = self._named_item(max(own_end, lead_start - SECTION_REACH), lead_start)
                 subj_score = 0.7 if subject else subj_score
@@ -615,6 +649,7 @@ class _ProseReader:
                 if chain is not None and chain[4] == ent.label_:
                     # "各下降 5%、4%": the second figure shares the first one's trigger
                     direction, template, measure, base = chain[:4]
+                    share_total = share_total or chain[5]
             elif is_coord and subject and "、" in subject:
                 coord = [self._new_topic(s, subj_score) for s in _split_coordination(subject)]
                 topic = coord[0]
@@ -623,9 +658,10 @@ class _ProseReader:
             elif is_coord and coord and subject is None:
                 topic = coord[0]
                 coord_next = 1
-                chain = (direction, template, measure, base, ent.label_)
+                chain = (direction, template, measure, base, ent.label_, share_total)
             elif subject is not None:
                 topic = self._new_topic(subject, subj_score)
+                topic.code = code
                 lead_norm = "".join(lead.split())
                 is_paren = in_paren or (
                     lead_norm.startswith("其中") and not lead_norm.startswith("其中:") and main is not None and main_stmt == stmt
@@ -695,6 +731,10 @@ class _ProseReader:
             elif m.group("budget") or m.group("this"):
                 base = sent_period
         direction, template, trig_at = _trigger(lead, change_ents, lead_start)
+        # "比 2022 年的 10,083,978.73 元增加…": the amount of the base year, stated inline
+        prior = (m is not None and base is not None and trig_at is None and not template and label == "AMOUNT"
+                 and "".join(lead[m.end():].split()) in ("的", "的决算数", "的预算数", "决算数", "预算数")
+                 and m.group(0) != "同比")
         is_coord = bool(_COORD.search(lead[-12:] if trig_at is None else lead[max(0, trig_at - 3):]))
 
         share_total = None
@@ -724,8 +764,13 @@ class _ProseReader:
             if em:
                 cut = min(cut, em.start())
         subject_part = lead[:cut]
+        code = None
+        cm = _CHAIN.search(subject_part) or _CODE_PAREN.search(subject_part)
+        if cm is not None:
+            code, item = _code_of(cm)
+            subject_part = subject_part[: cm.start()] + item
         if is_coord:
-            subject_part = _COORD.split(subject_part)[0]
+            subject_part = re.sub(r"(?:分别|各)\s?$", "", _COORD.split(subject_part)[0])
         year = None
         for y in _YEAR.finditer(subject_part):
             before = subject_part[max(0, y.start() - 3): y.start()]
@@ -739,10 +784,16 @@ class _ProseReader:
             own_period = _minus_one(sent_period)
             subject_part = subject_part[: pm.start()] + subject_part[pm.end():]
         subject, basis = _clean_subject(subject_part)
-        if subject is None and not norm_lead and self.text[lead_start - 1: lead_start] == ":":
-            # "年度预算安排:27万元": a label before the colon
-            label_start, _ = _local_lead(self.text, max(0, lead_start - 1 - 30), lead_start - 1)
-            subject, basis = _clean_subject(self.text[label_start: lead_start - 1])
+        if subject is None and self.text[lead_start - 1: lead_start] == ":" and (not norm_lead or basis is not None):
+            # "年度预算安排:27万元": a label before the colon; "行政运行(2130201):年初预算为 X"
+            label_start, _ = _local_lead(self.text, max(0, lead_start - 1 - 60), lead_start - 1)
+            label_text = self.text[label_start: lead_start - 1]
+            lm = _CHAIN.search(label_text) or _CODE_PAREN.search(label_text)
+            if lm is not None:
+                code, item = _code_of(lm)
+                label_text = label_text[: lm.start()] + item
+            subject, label_basis = _clean_subject(label_text)
+            basis = basis or label_basis
         if label in ("QUANTITY", "AMOUNT") and measure == "amount" and not _DURATION.match(ent._.unit or ""):
             counted = self._counted_noun(ent.end_char)
             if counted is not None:
@@ -772,8 +823,10 @@ class _ProseReader:
                 basis = "budget" if bm.group("budget") else "actual"
         if measure == "amount" and label == "PERCENT" and subject is None and not bare_chain:
             return None  # a bare percentage with nothing to say what it is
+        if prior:
+            own_period, measure = base, "amount"
         return _Reading(measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year,
-                        is_coord, bare_chain, own_period, attribute)
+                        is_coord, bare_chain, own_period, attribute, code if subject is not None else None, prior)
 
     def _new_topic(self, subject: str, score: float) -> _Topic:
         return _Topic(subject=subject, score=score)
@@ -804,6 +857,7 @@ class _ProseReader:
         try:
             fact = Fact(
                 subject=subject,
+                code=topic.code if topic is not None else None,
                 measure=measure,
                 value=value,
                 unit=unit,
@@ -855,6 +909,9 @@ class _ProseReader:
             topic.change = idx
         elif measure == "change_pct" and "template" not in fact.flags:
             amount = _pick_amount(topic)
+            if amount is None and topic.subject:
+                # "收入预算总额 2197.35万元。收入预算总额比上年减少 118.69万元，下降 7.62%": the item again
+                amount = self._latest_amount_of(topic.subject, fact.period)
             if topic.change is not None and amount is not None:
                 self.links.append(Link("change_pct", {"pct": idx, "change": topic.change, "amount": amount}))
         elif measure == "execution_pct":
@@ -863,22 +920,26 @@ class _ProseReader:
             if budget is not None and actual is not None:
                 self.links.append(Link("execution_pct", {"pct": idx, "budget": budget, "actual": actual}))
         elif measure == "share_pct":
+            uncertain = None
             part = topic.amounts.get(None, topic.amounts.get("actual", topic.amounts.get("budget")))
             total = None
             if share_total:
                 total = self._latest_amount_of(share_total)
                 if total is None and _WHOLE.search(share_total) and len(share_total) > 4:
-                    # "占项目支出总额的 100%" where only 项目支出 is stated: the whole is that item
+                    # "占项目支出总额的 100%" where only 项目支出 is stated: the whole is that item; a
+                    # share short of 100% may be of a wider 总额 (other funds): not checked for sure
                     total = self._latest_amount_of(share_total[:-2])
+                    if total is not None and Decimal(fact.value) != 100:
+                        uncertain = "the whole (X总额) is not stated; X may be of another scope"
             elif scopes and scopes[-1].parent is not None and scopes[-1].parent is not topic:
                 total = _pick_amount(scopes[-1].parent)
             if part is not None and total is not None and part != total:
-                self.links.append(Link("share_pct", {"pct": idx, "part": part, "total": total}))
+                self.links.append(Link("share_pct", {"pct": idx, "part": part, "total": total}, uncertain))
 
-    def _latest_amount_of(self, subject: str) -> Optional[int]:
+    def _latest_amount_of(self, subject: str, period: Optional[str] = None) -> Optional[int]:
         for i in range(len(self.facts) - 1, max(-1, len(self.facts) - 1 - RECENT), -1):
             f = self.facts[i]
-            if f.measure == "amount" and f.subject == subject:
+            if f.measure == "amount" and f.subject == subject and (period is None or f.period == period):
                 return i
         return None
 
@@ -886,8 +947,7 @@ class _ProseReader:
     def _open_scopes(self, scopes, gap: str, main, current) -> list[_Scope]:
         scopes = self._open(list(scopes), gap, main, current)
         if len(scopes) > MAX_SCOPES:  # lists nest a few levels at most; drop (and check) the oldest
-            for old in scopes[:-MAX_SCOPES]:
-                self._sum_links(old)
+            self._sum_closing(scopes[:-MAX_SCOPES])
             scopes = scopes[-MAX_SCOPES:]
         return scopes
 
@@ -895,12 +955,10 @@ class _ProseReader:
         g = "".join(gap.split())
         # "X,其中:" at a line end: the list runs over the following paragraphs
         if ")" in g:
-            for s in scopes:
-                if s.kind == "paren":
-                    self._sum_links(s)
+            self._sum_closing([s for s in scopes if s.kind == "paren"])
             scopes = [s for s in scopes if s.kind != "paren"]
         if g.endswith("其中:") or re.search(r"其中:\n", gap.replace(" ", "")):
-            scopes.append(_Scope("multi", main))
+            scopes.append(_Scope("multi", main, complete=True))
         elif "其中" in g:
             # the parent is the last main topic said before "其中"; "(其中 X)" ends with its parenthesis
             at = g.rfind("其中")
@@ -908,15 +966,15 @@ class _ProseReader:
             scopes.append(_Scope(kind, main))
         if re.search(r"(?:主要包括|包括):?", g) and not g.endswith("其中:"):
             parent = current if current is not None else main
-            scopes.append(_Scope("statement", parent))
+            scopes.append(_Scope("statement", parent, complete=True))
         dm = re.search(r"按[^,;。:]{1,20}划分:", g)
         if dm:
             parent = self._latest_total_topic()
-            scopes.append(_Scope("paragraph", parent))
+            scopes.append(_Scope("paragraph", parent, complete=True))
         cm = re.search(r"([\u4e00-\u9fff]{2,12}?)的具体构成为?:", g)
         if cm:
             whole = cm.group(1)
-            scopes.append(_Scope("paragraph", self._topic_starting(whole)))
+            scopes.append(_Scope("paragraph", self._topic_starting(whole), complete=True))
         return scopes
 
     def _latest_total_topic(self) -> Optional[_Topic]:
@@ -947,27 +1005,72 @@ class _ProseReader:
 
     def _close_scopes(self, scopes: list[_Scope], boundary: str, heading: bool) -> list[_Scope]:
         """Close (and check) the lists a boundary ends; a heading ends lists over paragraphs."""
-        keep = []
+        keep, closing = [], []
         strength = {"statement": 1, "sentence": 2, "paragraph": 3, "end": 5}[boundary]
         for s in scopes:
             need = {"statement": 1, "paren": 1, "sentence": 2, "paragraph": 3, "multi": 4}[s.kind]
             if strength >= need or (s.kind == "multi" and heading):
-                self._sum_links(s)
+                closing.append(s)
             else:
                 keep.append(s)
+        self._sum_closing(closing)
         return keep
 
-    def _sum_links(self, scope: _Scope) -> None:
+    def _sum_closing(self, closing: list[_Scope]) -> None:
+        """Sum links of the lists closed together. A list opened on the last item of an enclosing
+        list (``A a，其中：A1 a1；A2 a2；B b``) does not say where it ends: each reading (B under A,
+        or B back in the enclosing list) is tried, and the one whose sums agree is taken; when none
+        agrees the one with the fewest failures is, and when two readings tie the sums are unchecked."""
+        done: set[int] = set()
+        for k, outer in enumerate(closing):
+            inner = next((s for s in closing[k + 1:] if outer.items and s.parent is outer.items[-1]
+                          and len(s.items) >= 2), None)
+            if inner is None or id(outer) in done:
+                continue
+            readings = []
+            for cut in range(len(inner.items), 0, -1):  # the longest inner list first
+                links = (self._sum_links(_Scope(outer.kind, outer.parent, outer.items + inner.items[cut:], complete=outer.complete))
+                         + self._sum_links(_Scope(inner.kind, inner.parent, inner.items[:cut], complete=inner.complete)))
+                failed = len(check_facts(self.facts, [Link(l.kind, l.roles) for l in links], self.text))
+                readings.append(((failed - len(links), failed), links))  # most agreeing sums, then fewest failures
+            best = min(key for key, _ in readings)
+            distinct: dict[str, list[Link]] = {}
+            for key, links in readings:  # cuts between figures of other units give the same sums
+                if key == best:
+                    distinct.setdefault(repr([(l.kind, l.roles) for l in links]), links)
+            chosen = list(distinct.values())
+            if len(chosen) == 1 or best[1] == 0:
+                self.links.extend(chosen[0])
+            else:
+                for link in chosen[0]:
+                    self.links.append(Link(link.kind, link.roles, "list structure ambiguous (where a nested list ends)"))
+            done |= {id(outer), id(inner)}
+        for s in closing:
+            if id(s) not in done:
+                self.links.extend(self._sum_links(s))
+
+    def _complete(self, scope: _Scope, items: list[_Topic]) -> bool:
+        """Whether the text says the list is all of its whole: a cue (包括, 按…划分, 具体构成, a
+        ``其中：`` heading an enumeration over paragraphs) or the whole's known composition
+        (``nlp/facts/cues/compositions.json``) named item by item."""
+        if scope.complete:
+            return True
+        return _known_composition(scope.parent.subject if scope.parent else None, [t.subject for t in items])
+
+    def _sum_links(self, scope: _Scope) -> list[Link]:
+        out: list[Link] = []
         parent = scope.parent
         items = [t for t in scope.items if t is not parent and t.amounts]
         if parent is None or not parent.amounts or len(items) < 2:
-            return
+            return out
         if parent.subject and "收支" in parent.subject:
-            return  # "收支总额 X,其中:本年收入 X…;本年支出 X…": two sides of one balance, not parts
+            return out  # "收支总额 X,其中:本年收入 X…;本年支出 X…": two sides of one balance, not parts
         unit = parent.unit
         items = [t for t in items if t.unit == unit]
         if len(items) < 2:
-            return
+            return out
+        uncertain = None if self._complete(scope, items) else PARTIAL_LIST
+        agree = False
         for basis, total in parent.amounts.items():
             parts = []
             for t in items:
@@ -976,9 +1079,14 @@ class _ProseReader:
                     break
                 parts.append(p)
             else:
-                self.links.append(Link("total_sum", {"total": total, "parts": parts}))
+                link = Link("total_sum", {"total": total, "parts": parts}, uncertain)
+                agree = agree or not check_facts(self.facts, [Link(link.kind, link.roles)], self.text)
+                out.append(link)
         if parent.change is not None and all(t.change is not None for t in items):
-            self.links.append(Link("change_sum", {"total": parent.change, "parts": [t.change for t in items]}))
+            # the changes of a partial list need not add up, unless its amounts do (then it is all of it)
+            out.append(Link("change_sum", {"total": parent.change, "parts": [t.change for t in items]},
+                            None if uncertain is None or agree else PARTIAL_LIST))
+        return out
 
     def _paragraph_sum(self, total: Optional[_Topic], items: list[_Topic]) -> None:
         """A paragraph that opens with a whole and goes on with items whose amounts add up to it
@@ -1033,6 +1141,61 @@ def _appositive_count(text: str, ent: Span) -> bool:
     clause_start = max(text.rfind(c, max(0, ent.start_char - _CLAUSE_LOOK), ent.start_char) for c in ",;。:\n") + 1
     clause = text[clause_start: ent.start_char]
     return "和" in clause or "、" in clause
+
+
+def _code_of(m: re.Match) -> tuple[Optional[str], str]:
+    """(code, item name) of a 类/款/项 chain or a name with its code in parentheses."""
+    if "code" in m.groupdict():
+        return m.group("code"), ""
+    from nlp.codes import _default_table
+
+    table = _default_table()
+    xiang = m.group("xiang")
+    code = None
+    for lei in (c for c in _codes_named(table, m.group("lei")) if len(c) == 3):
+        for kuan in (c for c in table.children(lei) if _same_name(table.name(c), m.group("kuan"))):
+            code = next((c for c in table.children(kuan) if _same_name(table.name(c), xiang)), None)
+            if code:
+                break
+        if code:
+            break
+    return code, xiang
+
+
+def _same_name(a: Optional[str], b: str) -> bool:
+    norm = lambda x: "".join((x or "").split()).replace("（", "(").replace("）", ")")  # noqa: E731
+    return norm(a) == norm(b)
+
+
+def _codes_named(table, name: str) -> list[str]:
+    return [e.code for e in table if _same_name(e.name, name)]
+
+
+_CUES = Path(__file__).parent / "cues"
+
+
+@lru_cache(maxsize=1)
+def _compositions() -> dict[str, list[list[str]]]:
+    data = json.loads((_CUES / "compositions.json").read_text(encoding="utf-8"))
+    return {k: v for k, v in data["compositions"].items()}
+
+
+def _bare(name: Optional[str]) -> str:
+    return re.sub(r"[“”\"'\s]", "", name or "")
+
+
+def _known_composition(whole: Optional[str], items: list[Optional[str]]) -> bool:
+    """Whether ``items`` name every part of a whole whose parts are fixed by definition
+    (“三公”经费 = 因公出国(境)费 + 公务用车购置及运行维护费 + 公务接待费)."""
+    w = _bare(whole)
+    names = [_bare(i) for i in items]
+    for key, alternatives in _compositions().items():
+        if _bare(key) not in w:
+            continue
+        for parts in alternatives:
+            if len(parts) == len(names) and all(any(_bare(p) in n for n in names) for p in parts):
+                return True
+    return False
 
 
 def _restates(item: Optional[str], subject: str) -> bool:
