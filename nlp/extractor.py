@@ -24,6 +24,7 @@ class Extractor:
     def __init__(self, nlp: Language, name: str = "fiscal-zh-rules", version: str = __version__):
         self.nlp = nlp
         self.model_info = {"name": name, "version": version}
+        self.model_dir: Optional[Path] = None  # the verified model directory; None: rules only
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> "Extractor":
@@ -37,7 +38,9 @@ class Extractor:
         if path is None and not (target / "manifest.json").exists():
             return cls(build_pipeline())
         nlp, meta = load_model_dir(target)
-        return cls(nlp, meta.get("name", "fiscal-zh"), meta.get("version", __version__))
+        extractor = cls(nlp, meta.get("name", "fiscal-zh"), meta.get("version", __version__))
+        extractor.model_dir = target
+        return extractor
 
     @classmethod
     def rules_only(cls) -> "Extractor":

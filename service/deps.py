@@ -10,6 +10,7 @@ import asyncio
 import codecs
 import json
 import multiprocessing
+import os
 import threading
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from service.errors import ApiError, invalid_request
-from service.routers.schemas import BatchRequest, BatchResponse, ExtractRequest, Result
+from service.routers.schemas import BatchRequest, BatchResponse, ExtractRequest, Result, unencodable_path
 from service.settings import Settings
 
 T = TypeVar("T")
@@ -38,18 +39,63 @@ BATCH = TypeAdapter(BatchResponse)
 _extractor = None  # the Extractor of this process (a pool process's own, or the app's in thread mode)
 
 
-def init_worker(model_dir: Optional[str] = None, extractor: Any = None) -> None:
-    """Pool initializer: load the model once per extraction process (or adopt a given one)."""
+def _die_with_parent(parent_pid: Optional[int]) -> None:
+    """An extraction process must not outlive the server that spawned it (kill -9 of the
+    server would otherwise leave it, and its model's memory, for good). On Linux the kernel
+    sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); everywhere a daemon thread checks
+    the parent's pid once a second and exits when it changed (re-parented: the parent died)."""
+    import sys
+
+    if parent_pid is None:
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: the watchdog below still works
+            pass
+    if os.getppid() != parent_pid:  # died before the signal was armed
+        os._exit(1)
+
+    def watchdog() -> None:
+        import time
+
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
+
+
+def init_worker(model_dir: Optional[str] = None, extractor: Any = None, rules_only: bool = False,
+                parent_pid: Optional[int] = None) -> None:
+    """Pool initializer: load the model once per extraction process (or adopt a given one).
+
+    The model is the one named (``model_dir``, else ``$FISCAL_MODEL_DIR``, else the shipped
+    ``models/fiscal-zh``) and must verify: a missing directory or manifest is an error, never a
+    silent fall-back to rules. Rules-only only when asked (``rules_only``, ``serve --rules-only``)."""
     global _extractor
+    _die_with_parent(parent_pid)
     if extractor is None:
         from nlp import Extractor
 
-        extractor = Extractor.load(model_dir)
+        extractor = Extractor.rules_only() if rules_only else Extractor.load(resolve_model_dir(model_dir))
     _extractor = extractor
 
 
+def resolve_model_dir(model_dir: Optional[str] = None) -> Path:
+    from nlp.extractor import DEFAULT_MODEL_DIR
+
+    return Path(model_dir or os.environ.get("FISCAL_MODEL_DIR") or DEFAULT_MODEL_DIR)
+
+
 def job_describe() -> dict[str, Any]:
-    return {**_extractor.model_info, "max_length": getattr(getattr(_extractor, "nlp", None), "max_length", None)}
+    model_dir = getattr(_extractor, "model_dir", None)
+    return {**_extractor.model_info, "max_length": getattr(getattr(_extractor, "nlp", None), "max_length", None),
+            "rules_only": model_dir is None, "model_dir": None if model_dir is None else str(model_dir)}
 
 
 def job_extract(text: str, doc_id: Optional[str]) -> bytes:
@@ -81,11 +127,12 @@ class ExtractionRunner:
     counting as pending until then — that is the back-pressure."""
 
     def __init__(self, mode: str, workers: int, max_pending: int, timeout: float,
-                 extractor: Any = None, model_dir: Optional[str] = None):
+                 extractor: Any = None, model_dir: Optional[str] = None, rules_only: bool = False):
         self.mode, self.workers, self.max_pending, self.timeout = mode, workers, max_pending, timeout
         self._model_dir, self._lock, self._pending = model_dir, threading.Lock(), 0
+        self._rules_only = rules_only
         if mode == "thread":
-            init_worker(extractor=extractor or _extractor)
+            init_worker(model_dir, extractor=extractor or _extractor, rules_only=rules_only)
         elif mode != "process":
             raise ValueError(f"unknown extraction mode {mode!r}")
         self._pool = self._new_pool()
@@ -95,7 +142,8 @@ class ExtractionRunner:
             return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="extract")
         # spawn, not fork: the server process has threads, and forking those is unsafe.
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=init_worker, initargs=(self._model_dir,))
+                                   initializer=init_worker,
+                                   initargs=(self._model_dir, None, self._rules_only, os.getpid()))
 
     @property
     def pending(self) -> int:
@@ -245,11 +293,17 @@ def decode(body: RawBody, default: str = "utf-8") -> str:
 def parse_json(body: RawBody) -> Any:
     text = decode(body)
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ApiError(400, "invalid_json", f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:
         raise ApiError(400, "invalid_json", "invalid JSON: nested too deeply") from None
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        raise ApiError(400, "invalid_json", f"invalid JSON: {str(e)[:200]}") from None
+    where = unencodable_path(data)
+    if where is not None:  # "\ud800": no UTF-8 answer (or log line) could hold it
+        raise ApiError(422, "invalid_request", f"{where}: contains an unpaired surrogate code point (not encodable as UTF-8)")
+    return data
 
 
 def validate(model: type[M], data: Any) -> M:

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     extract_mode: Literal["process", "thread"] = Field("process", description="where extraction runs")
     extract_workers: int = Field(1, gt=0, le=32, description="extraction processes (or threads) per server worker")
     max_pending_extractions: int = Field(64, gt=0, description="queued + running extractions per worker; 503 beyond")
+    # Connections (see docs/service.md): every wait on a client is bounded.
+    header_timeout_seconds: float = Field(10.0, gt=0, description="time to send a complete request head; closed (408) beyond")
+    body_timeout_seconds: float = Field(30.0, gt=0, description="time to send the whole request body; 408 and closed beyond")
+    keep_alive_seconds: int = Field(5, gt=0, description="an idle keep-alive connection is closed after this")
+    max_connections: int = Field(1000, gt=0, description="open connections per server worker; new ones closed at once beyond")
+    max_header_bytes: int = Field(16 * 1024, ge=1024, description="largest request head (line and headers); 431/400 beyond")
+    rules_only: bool = Field(False, description="serve the rules-only pipeline, no trained model (serve --rules-only)")
     log_level: str = Field("info", description="logging level of the service logger")
 
 

@@ -353,3 +353,84 @@ def test_version_summarises_the_model_card(tmp_path):
     assert summary == {"entities": {"rules": scores}, "facts": {"combined": scores}}
     assert source.endswith("model_card.json")
     assert load_evaluation(tmp_path / "none", tmp_path / "none") == (None, None)
+
+
+# --- the hostile-input matrix over every route -------------------------------------------------
+
+_DEEP = 50_000
+HOSTILE_BODIES: list[tuple[str, bytes, str]] = [
+    ("empty", b"", "application/json"),
+    ("null", b"null", "application/json"),
+    ("array", b"[]", "application/json"),
+    ("object", b"{}", "application/json"),
+    ("string", b'"x"', "application/json"),
+    ("truncated", b'{"text": "x', "application/json"),
+    ("huge-int", b'{"text": "x", "doc_id": 1' + b"0" * 5000 + b"}", "application/json"),
+    ("huge-float", b'{"text": 1e999999}', "application/json"),
+    ("nan", b'{"text": NaN, "tasks": NaN}', "application/json"),
+    ("deep-array", b"[" * _DEEP + b"]" * _DEEP, "application/json"),
+    ("deep-in-object", b'{"tasks": [{"data": ' + b"[" * _DEEP + b"]" * _DEEP + b"}]}", "application/json"),
+    ("surrogate", b'{"text": "\\ud800", "tasks": [{"data": {"text": "\\udc00"}}], "schema": "\\ud800", "action": "\\ud800"}',
+     "application/json"),
+    ("surrogate-key", b'{"\\ud800": 1}', "application/json"),
+    ("invalid-utf8", b'{"text": "\xff\xfe"}', "application/json"),
+    ("utf16-declared", '{"text": "收入 1 万元"}'.encode("utf-16"), "application/json; charset=utf-16"),
+    ("nul", b'{"text": "\\u0000 1 \xe4\xb8\x87\xe5\x85\x83", "doc_id": "\\u0000"}', "application/json"),
+    ("wrong-types", b'{"text": ["a"], "documents": "x", "tasks": {"a": 1}, "action": 5, "annotations": 3, "schema": 1}',
+     "application/json"),
+    ("numeric-doc-id", b'{"text": "x 1 \xe4\xb8\x87\xe5\x85\x83", "doc_id": 123, "documents": [{"text": "x", "doc_id": 1}]}',
+     "application/json"),
+    ("tasks-bad", b'{"tasks": [null, 1, "x", {"data": null}, {"data": {"a": 1, "b": 2}}]}', "application/json"),
+    ("xml-bomb", b'{"schema": "<!DOCTYPE l [<!ENTITY a \\"aaaa\\">]><View>&a;</View>"}', "application/json"),
+    ("xml-broken", b'{"schema": "<View><Labels"}', "application/json"),
+    ("webhook-bad-annotation", b'{"action": "ANNOTATION_CREATED", "task": {"id": 1, "data": {"text": "x"}}, '
+     b'"annotation": {"result": [{"value": {"start": -5, "end": 99, "labels": ["NOPE"]}}]}}', "application/json"),
+    ("train-bad-annotations", b'{"annotations": [{"id": "../..", "data": {"text": "x"}, "annotations": [{"result": "x"}]}]}',
+     "application/json"),
+    ("text-plain", "收入 1 万元".encode(), "text/plain"),
+    ("text-plain-unicode-escape", b"\\ud800 abc", "text/plain; charset=unicode-escape"),
+    ("text-plain-utf7", b"+2AA-", "text/plain; charset=utf-7"),
+    ("text-plain-bad-charset", b"abc", "text/plain; charset=rot13"),
+    ("form", b"text=%ED%A0%80&doc_id=%ff", "application/x-www-form-urlencoded"),
+    ("form-many-fields", b"&".join(b"f%d=1" % i for i in range(5000)), "application/x-www-form-urlencoded"),
+    ("multipart", b"--x\r\nContent-Disposition: form-data; name=text\r\n\r\nabc\r\n--x--\r\n", "multipart/form-data; boundary=x"),
+    ("no-content-type", b'{"text": "x"}', ""),
+]
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    """Every (method, path) the app serves: its OpenAPI paths (routers are included lazily, so
+    ``app.routes`` does not list them), plus the pages and probes left out of the schema."""
+    out = [(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops]
+    return sorted(set(out) | {("HEAD", "/health"), ("GET", "/docs"), ("GET", "/redoc"), ("GET", "/openapi.json")})
+
+
+def test_every_route_is_in_the_matrix(client):
+    routes = _routes(client.app)
+    paths = {p for _, p in routes}
+    assert {"/extract", "/extract/batch", "/visualize", "/health", "/version", "/labels", "/metrics",
+            "/label-studio/predict", "/label-studio/setup", "/label-studio/webhook", "/label-studio/train",
+            "/label-studio/health", "/label-studio/jobs"} <= paths
+
+
+@pytest.mark.parametrize("name,body,content_type", HOSTILE_BODIES, ids=[b[0] for b in HOSTILE_BODIES])
+def test_hostile_input_on_every_route_is_never_a_5xx(client, monkeypatch, tmp_path, name, body, content_type):
+    """Every route and method of the app (the Label Studio backend's included, with a valid token
+    and a temporary gold) answers each hostile body with a non-5xx in the one error shape."""
+    from service.routers import label_studio as backend
+
+    monkeypatch.setenv(backend.TOKEN_ENV, "matrix-token")
+    monkeypatch.setenv("FISCAL_GOLD_DIR", str(tmp_path / "gold"))
+    client.app.dependency_overrides[backend.get_retrain_queue] = lambda: backend.RetrainQueue(runner=lambda job: 0)
+    client.app.dependency_overrides[backend.get_gold_dir] = lambda: tmp_path / "gold"
+    headers = {"authorization": "Bearer matrix-token", **({"content-type": content_type} if content_type else {})}
+    try:
+        for method, path in _routes(client.app):
+            for query in ("", "?doc_id=%ED%A0%80", "?doc_id=" + "x" * 300):
+                r = client.request(method, path + query, content=body if method in ("POST", "PUT", "PATCH") else None,
+                                   headers=headers)
+                assert r.status_code < 500, (method, path, query, name, r.status_code, r.text[:300])
+                if r.status_code >= 400 and method != "HEAD":
+                    assert set(r.json()) == {"error"} and r.json()["error"]["request_id"], (method, path, name)
+    finally:
+        client.app.dependency_overrides.clear()

@@ -38,12 +38,13 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from fastapi import APIRouter, Depends, Header, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nlp.annotation.interchange import labelstudio as ls
 from service import deps
 from service.deps import ExtractionRunner, get_model_info, get_runner
 from service.errors import ApiError
+from service.routers.schemas import unencodable_path
 
 TOKEN_ENV = "FISCAL_ANNOTATION_TOKEN"
 RETRAIN_ENV = "FISCAL_RETRAIN_COMMAND"  # default: `fiscal-extract train`
@@ -60,6 +61,15 @@ router = APIRouter(prefix="/label-studio", tags=["label-studio"])
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _encodable(cls, data: Any) -> Any:
+        # "\ud800" in any string or key: no UTF-8 answer, log line or gold file could hold it → 422.
+        where = unencodable_path(data)
+        if where is not None:
+            raise ValueError(f"{where}: contains an unpaired surrogate code point (not encodable as UTF-8)")
+        return data
 
 
 class LSTask(_Open):

@@ -22,7 +22,8 @@ LABELS_INFO = Labels(
 )
 
 
-@router.get("/health", response_model=Health, summary="Liveness; answers while extractions run")
+@router.head("/health", response_model=Health, include_in_schema=False)  # load balancers' HEAD probes: 200
+@router.get("/health", response_model=Health, summary="Liveness; answers while extractions run (HEAD too)")
 async def health(request: Request, runner: ExtractionRunner = Depends(get_runner)) -> Health:
     return Health(status="ok", model_loaded=bool(request.app.state.model_info), pending_extractions=runner.pending,
                   uptime_seconds=round(time.monotonic() - request.app.state.started, 3))

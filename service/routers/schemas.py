@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
@@ -16,6 +16,29 @@ def _encodable(value: str, field: str) -> str:
     except UnicodeEncodeError:
         raise ValueError(f"{field} contains an unpaired surrogate code point") from None
     return value
+
+
+def unencodable_path(data: Any) -> Optional[str]:
+    """Where in parsed JSON a string (or key) cannot be encoded as UTF-8 (a lone surrogate such
+    as ``"\\ud800"``), as ``a.0.b``; None when every string can. Iterative: depth is no limit."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return where or "body"
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                name = str(k).encode("utf-8", "backslashreplace").decode("utf-8")[:80]  # printable in the answer
+                sub = f"{where}.{name}" if where else name
+                if isinstance(k, str):
+                    stack.append((k, sub))
+                stack.append((v, sub))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, f"{where}.{i}" if where else str(i)) for i, v in enumerate(value))
+    return None
 
 
 class ExtractRequest(BaseModel):
@@ -66,6 +89,8 @@ class VersionInfo(BaseModel):
     model: ModelVersion
     service_version: str
     contract_version: str = CONTRACT_VERSION
+    pipeline: Literal["model", "rules-only"] = Field(
+        description="model: a verified trained model directory; rules-only: no model (serve --rules-only)")
     evaluation: Optional[dict[str, Any]] = Field(
         None, description="overall scores from the model card or reports/evaluation.json, null when neither exists")
     evaluation_source: Optional[str] = None
