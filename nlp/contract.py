@@ -120,6 +120,14 @@ class Check(_Model):
     evidence: list[Offsets] = Field(default_factory=list)
 
 
+class Unchecked(_Model):
+    """A relation found among the facts that is not checked for sure (a list not said to be
+    complete, an ambiguous structure, a whole of another scope): never an inconsistency."""
+    kind: str
+    facts: list[int] = Field(description="indices into the response's facts")
+    reason: str
+
+
 class ModelInfo(_Model):
     name: str
     version: str
@@ -142,3 +150,4 @@ class Result(_Model):
     entities: list[Entity]
     facts: list[Fact]
     checks: list[Check]
+    unchecked: list[Unchecked] = Field(default_factory=list)

@@ -53,4 +53,5 @@ def doc_to_result(doc: Doc, doc_id: Optional[str], model: dict[str, str]) -> dic
         "entities": entity_dicts(doc),
         "facts": [fact_dict(doc, f) for f in doc._.facts or ()],
         "checks": [check_dict(doc, c) for c in doc._.checks or ()],
+        "unchecked": list(doc.user_data.get("fiscal_unchecked", [])),
     }
