@@ -3,8 +3,9 @@ rows of cells (header, column-index row, data rows, captions, target and kv segm
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 if TYPE_CHECKING:
     from nlp.normalize import NormalizedText
@@ -20,6 +21,7 @@ from nlp.tables.grid import (  # noqa: F401
     _MAX_CELL,
     _MAX_HEADER_ROWS,
     _PERIOD_CAPTION_RE,
+    _UNIT_CAPTION_RE,
     _UNIT_DECL_RE,
     _cells,
     _clean_title,
@@ -90,6 +92,7 @@ def parse_tables(
     codes = codes or CodeTable.load()
     raw = norm.original if norm is not None else text
     to_norm = _offset_map(text, norm)
+    surface = (lambda a, b: norm.surface(a, b)) if norm is not None else None
     tables: list[Table] = []
     prev_end = 0
     for blk in find_blocks(raw):
@@ -106,7 +109,7 @@ def parse_tables(
             continue
         start = rows[0][0]
         context = _context_lines(text, prev_end, start)
-        tables.extend(_parse_block(text, rows, context, period, basis, codes))
+        tables.extend(_parse_block(text, rows, context, period, basis, codes, surface))
         prev_end = max(prev_end, rows[-1][1])
     tables.extend(_inline_kv_tables(text, period, basis))
     tables.extend(_score_tables(text, period))
@@ -156,6 +159,7 @@ def _parse_block(
     doc_period: Optional[str],
     doc_basis: Optional[str],
     codes: CodeTable,
+    surface: Optional[Callable[[int, int], str]] = None,
 ) -> list[Table]:
     ctx = _Context(text, context_lines)
     title = ctx.title
@@ -199,7 +203,12 @@ def _parse_block(
             seg = new_table("target", a)
             seg.end = b
             seg.header_rows = [cells]
-            seg.columns = [Column(c.col, (clean_subject(c.text),) if c.text else (), troles.get(c.col, "label")) for c in cells]
+            seg.columns = [Column(c.col, (clean_subject(c.text),) if c.text else (), troles.get(c.col, "label"),
+                                  printed=_printed_label(surface, c)) for c in cells]
+            for c in cells:  # "预算金额(万元)": the unit of the projects' amounts
+                um = _UNIT_CAPTION_RE.search(c.text) if troles.get(c.col) == "budget" else None
+                if um is not None and seg.unit is None:
+                    seg.unit, seg.unit_span = um.group(1), (c.start + um.start(1), c.start + um.end(1))
             roles, cats, pending = troles, [], []
             continue
         cap = _unit_caption(cells)
@@ -230,6 +239,10 @@ def _parse_block(
             if _is_index_row(cells) and not seg.rows and seg.index_row is None:
                 seg.index_row = cells
                 continue
+            unit_row = _unit_row(filled)
+            if unit_row is not None:  # "金额单位:万元" in a row of its own: the table's scale
+                seg.unit, seg.unit_span = unit_row
+                continue
             if _is_text_only(cells) and seg.rows and not _is_code_row(cells, seg):
                 seg.end = a
                 close()
@@ -258,7 +271,7 @@ def _parse_block(
             seg = new_table("grid", pending[-len(header)][1])
             seg.end = b
             seg.index_row = cells
-            grid = _GridBuilder(seg, codes, doc_period)
+            grid = _GridBuilder(seg, codes, doc_period, surface)
             grid.set_header(header, max(len(r) for r in (*header, cells)))
             pending = []
             continue
@@ -272,7 +285,7 @@ def _parse_block(
             header = [p[0] for p in pending[-_MAX_HEADER_ROWS:]]
             seg = new_table("grid", pending[-len(header)][1])
             seg.end = b
-            grid = _GridBuilder(seg, codes, doc_period)
+            grid = _GridBuilder(seg, codes, doc_period, surface)
             grid.set_header(header, max(len(r) for r in (*header, cells)))
             grid.add_row(cells, a, b)
             pending = []
@@ -280,3 +293,25 @@ def _parse_block(
         pending = []
     close()
     return out
+
+
+def _unit_row(filled: list[Cell]) -> Optional[tuple[str, tuple[int, int]]]:
+    """A row whose only cell declares the unit (``金额单位:万元``, ``单位:元``)."""
+    if len(filled) != 1 or len(filled[0].text) > 30:
+        return None
+    c = filled[0]
+    m = _UNIT_DECL_RE.search(c.text)
+    if m is None:
+        return None
+    return m.group(1), (c.start + m.start(1), c.start + m.end(1))
+
+
+_LABEL_UNIT_RE = re.compile(r"\s{0,3}[(（]\s{0,3}(?:亿元|千元|万元|元)\s{0,3}[)）]")
+
+
+def _printed_label(surface: Optional[Callable[[int, int], str]], c: Cell) -> Optional[str]:
+    """A header cell as the client printed it, without its unit and blanks."""
+    if not c.text:
+        return None
+    t = surface(c.start, c.end) if surface is not None else c.text
+    return clean_subject(_LABEL_UNIT_RE.sub("", t)) or None

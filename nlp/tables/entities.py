@@ -30,6 +30,8 @@ def layout_entities(tables: list[Table]) -> list[LayoutEntity]:
     for t in tables:
         if t.unit_span is not None and t.unit:
             out.append(LayoutEntity(t.unit_span[0], t.unit_span[1], "UNIT", None, t.unit))
+        for a, b in t.unit_spans:  # a unit in each amount column's header
+            out.append(LayoutEntity(a, b, "UNIT", None, t.unit))
         if t.kind == "score":  # every number is a score (QUANTITY 分); scored indicators are SUBJECTs
             for r in t.rows:
                 if r.subject_cell is not None and score_of(r) is not None:
@@ -41,6 +43,12 @@ def layout_entities(tables: list[Table]) -> list[LayoutEntity]:
             for r in t.rows:
                 if r.subject_cell is not None:
                     out.append(LayoutEntity(r.subject_cell.start, r.subject_cell.end, "SUBJECT"))
+                if r.kind == "kv":  # a project's 预算金额
+                    for v in r.values:
+                        value = money_value(v.text, t.unit or "")
+                        if value is not None:
+                            out.append(LayoutEntity(v.start, v.end, "AMOUNT", value, "CNY"))
+                    continue
                 if r.unit_embedded or r.unit_cell is None or r.number is None:
                     continue  # a unit written with the number is the rules' entity
                 meas = target_measure(r.number, r.unit)

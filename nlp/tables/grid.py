@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from nlp.contract import COUNT_UNITS
 from nlp.codes import CodeTable, code_level
@@ -47,6 +47,11 @@ _KV_TAIL_RE = re.compile(rf"([{_HAN}]{{2,12}}+)[ ]?+({_NUM})(?![\d.%‰万亿千
 _FUND_NAMES = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算")
 _EMPTY_TABLE_NOTE = re.compile(r"注:\s{0,3}若为空表,\s{0,3}则为该部门\(单位\)无")
 _WS_RE = re.compile(r"\s+")
+_INDEX_LABELS = ("栏次", "行次", "栏号", "行号")
+# A unit in a header cell, ASCII or full-width brackets: "合计(万元)", "决算数（万元）"
+_HEADER_UNIT_RE = re.compile(r"\s{0,3}[(（]\s{0,3}(亿元|千元|万元|元)\s{0,3}[)）]")
+# A row label that names a basis and maybe a year, not an item (三公 tables: 年初预算数, 2024年预算数)
+_BASIS_LABEL_RE = re.compile(r"(?:((?:19|20)\d{2})\s{0,2}年度?)?\s{0,2}(上年|本年|当年)?(年初预算数?|调整预算数?|全年预算数?|预算数?|决算数?|执行数|实际支出数?|预算执行数)")
 
 # --- data model ---------------------------------------------------------------------------
 
@@ -73,6 +78,7 @@ class Column:
     role: str  # code | name | org_code | org_name | seq | value | category | indicator | comparator | target | unit | label
     period: Optional[str] = None  # a year in the header ("2026年预算数")
     basis: Optional[str] = None  # budget | actual when the header says 预算数 / 决算数
+    printed: Optional[str] = None  # the leaf label as the client printed it, without its unit ("因公出国（境）费")
 
     @property
     def leaf(self) -> Optional[str]:
@@ -101,6 +107,8 @@ class Row:
     unit_embedded: bool = False  # unit written in the value cell (``≤4万元``)
     categories: tuple[str, ...] = ()  # 一级/二级指标
     basis: Optional[str] = None  # kv rows: basis from the label (预算/计划 → budget, 实际 → actual)
+    period: Optional[str] = None  # a row label that names a year (三公 tables: "2024年预算数")
+    label: Optional[str] = None  # a row label that names a basis, not an item (年初预算数, 决算数)
 
 
 @dataclass(slots=True)
@@ -117,6 +125,7 @@ class Table:
     header_rows: list[list[Cell]] = field(default_factory=list)
     index_row: Optional[list[Cell]] = None
     rows: list[Row] = field(default_factory=list)
+    unit_spans: list[tuple[int, int]] = field(default_factory=list)  # more UNIT spans: one per column header "合计(万元)"
 
     @property
     def multiplier(self) -> Optional[Decimal]:
@@ -217,10 +226,10 @@ def _nonempty(cells: list[Cell]) -> list[Cell]:
 def _is_index_row(cells: list[Cell]) -> bool:
     """``**\t**\t1\t2\t3`` or ``1\t2\t…\t8``: a column-numbering row."""
     ints = []
-    for c in cells:
+    for i, c in enumerate(cells):
         if not c.text:
             continue
-        if _STARS_RE.fullmatch(c.text):
+        if _STARS_RE.fullmatch(c.text) or (not ints and c.text in _INDEX_LABELS):
             continue
         if _INT_RE.fullmatch(c.text) is None:
             return False
@@ -295,11 +304,15 @@ def _header_paths(header_rows: list[list[Cell]], ncols: int) -> list[tuple[str, 
     for c in range(ncols):
         path: list[str] = []
         for r in range(len(grid)):
-            label = clean_subject(grid[r][c])
+            label = clean_subject(_HEADER_UNIT_RE.sub("", grid[r][c]))
             if label and (not path or path[-1] != label):
                 path.append(label)
         paths.append(tuple(path))
     return paths
+
+
+_CODE_PART_ROLES = {"类": "code1", "款": "code2", "项": "code3"}
+CODE_ROLES = ("code", "code1", "code2", "code3")
 
 
 def _column_role(path: tuple[str, ...]) -> str:
@@ -307,6 +320,10 @@ def _column_role(path: tuple[str, ...]) -> str:
     joined = "".join(path)
     if "编码" in leaf or "代码" in leaf:
         return "code" if "科目" in joined else "org_code"
+    if leaf in _CODE_PART_ROLES:  # 类 | 款 | 项: the code over three columns
+        return _CODE_PART_ROLES[leaf]
+    if leaf in _INDEX_LABELS:  # 行次 of a 收支总表: numbers the lines, no amount
+        return "index"
     if leaf.endswith("名称"):
         return "org_name" if leaf.startswith(("单位", "部门")) else "name"
     if leaf in ("项目", "科目", "收入项目", "支出项目"):  # 收支总表: 项目 | 预算数
@@ -354,70 +371,51 @@ def _is_code_row(cells: list[Cell], table: Table) -> bool:
     """A text-only row that still belongs to the grid (a code and name without values)."""
     for c in cells:
         col = table.column(c.col)
-        if col is not None and col.role in ("code", "name") and c.text:
+        if col is not None and (col.role == "name" or col.role in CODE_ROLES) and c.text:
             return True
     return False
 
 
 
 class _GridBuilder:
-    def __init__(self, table: Table, codes: CodeTable, doc_period: Optional[str] = None):
+    def __init__(self, table: Table, codes: CodeTable, doc_period: Optional[str] = None,
+                 surface: Optional[Callable[[int, int], str]] = None):
         self.table = table
         self.codes = codes
         self.doc_period = doc_period
-        self.lei: Optional[str] = None
-        self.kuan: Optional[str] = None
-        self.prev_level: Optional[str] = None
+        self.surface = surface
+        self.resolver = CodeResolver(codes)
 
     def set_header(self, header_rows: list[list[Cell]], ncols: int) -> None:
         t = self.table
         t.header_rows = header_rows
         paths = _header_paths(header_rows, ncols)
+        printed = paths
+        if self.surface is not None:
+            surf = self.surface
+            printed = _header_paths([[Cell(c.col, c.start, c.end, surf(c.start, c.end) if c.text else "") for c in row]
+                                     for row in header_rows], ncols)
         t.columns = [
-            Column(i, p, _column_role(p), _column_period(p, self.doc_period), _column_basis(p)) for i, p in enumerate(paths)
+            Column(i, p, _column_role(p), _column_period(p, self.doc_period), _column_basis(p),
+                   printed[i][-1] if i < len(printed) and printed[i] else None)
+            for i, p in enumerate(paths)
         ]
-        if t.unit is None:  # a unit in a header cell: "金额(万元)"
-            for cells in header_rows:
-                for c in cells:
-                    m = _UNIT_CAPTION_RE.search(c.text) if c.text and len(c.text) <= 30 else None
-                    if m:
-                        t.unit, t.unit_span = m.group(1), (c.start + m.start(1), c.start + m.end(1))
-                        return
+        # a unit in a header cell: "金额(万元)", "合计（万元）" (one UNIT per header that says it)
+        for cells in header_rows:
+            for c in cells:
+                m = _UNIT_CAPTION_RE.search(c.text) if c.text and len(c.text) <= 30 else None
+                if m is None:
+                    continue
+                span = (c.start + m.start(1), c.start + m.end(1))
+                if t.unit is None:
+                    t.unit, t.unit_span = m.group(1), span
+                elif m.group(1) == t.unit and span != t.unit_span:
+                    t.unit_spans.append(span)
 
     def _ensure_columns(self, n: int) -> None:
         t = self.table
         while len(t.columns) < n:
             t.columns.append(Column(len(t.columns), (), "value"))
-
-    def _resolve_code(self, raw: str, subject: Optional[str]) -> Optional[str]:
-        if not raw or _CODE_RE.fullmatch(raw) is None:
-            return None
-        level = code_level(raw)
-        code: Optional[str] = None
-        if level is not None:
-            code = raw
-        elif len(raw) == 2:
-            if self.prev_level == "款":
-                ctx = [self.kuan, self.lei]
-            elif self.prev_level == "项":
-                ctx = [self.lei, self.kuan]
-            else:
-                ctx = [self.lei]
-            ctx = [c for c in ctx if c]
-            # the row's own name is the strongest evidence of which parent is meant
-            named = [p + raw for p in ctx if subject and self.codes.name(p + raw) == subject]
-            code = named[0] if named else self.codes.resolve(raw, ctx)
-        if code is None:
-            return None
-        level = code_level(code)
-        if level == "类":
-            self.lei, self.kuan = code, None
-        elif level == "款":
-            self.lei, self.kuan = code[:3], code
-        elif level == "项":
-            self.lei, self.kuan = code[:3], code[:5]
-        self.prev_level = level
-        return code
 
     def _groups(self, cells: list[Cell]) -> list[list[Cell]]:
         """Cells split where a code/name column follows a value column: a 收支总表 row
@@ -426,7 +424,7 @@ class _GridBuilder:
         seen_value = False
         for c in cells:
             role = self.table.columns[c.col].role
-            if role in ("code", "name") and seen_value:
+            if (role == "name" or role in CODE_ROLES) and seen_value:
                 groups.append([])
                 seen_value = False
             elif role == "value":
@@ -439,21 +437,37 @@ class _GridBuilder:
         self._ensure_columns(len(cells))
         for group in self._groups(cells):
             row = Row("data", a, b, cells)
-            code_cell = None
+            code_cells: list[tuple[str, Cell]] = []
             for c in group:
                 col = t.columns[c.col]
                 if not c.text:
                     continue
                 if col.role == "name" and row.subject_cell is None and not is_number(c.text):
-                    row.subject_cell = _strip_marker(c)
+                    name = c
+                    if not any(r == "code" for r, _ in code_cells):
+                        split = split_code_name(c)  # "2040501 行政运行": the code and the name in one cell
+                        if split is not None:
+                            code_cells.append(("code", split[0]))
+                            name = split[1]
+                    row.subject_cell = _strip_marker(name)
                     row.subject = clean_subject(row.subject_cell.text)
-                elif col.role == "code" and code_cell is None:
-                    code_cell = c
+                elif col.role in CODE_ROLES:
+                    code_cells.append((col.role, c))
                 elif col.role == "value" and is_number(c.text):
                     row.values.append(c)
-            if code_cell is not None:
-                code = self._resolve_code(code_cell.text, row.subject)
-                if code is not None:
-                    row.code, row.code_cell = code, code_cell
+            if row.subject is not None and not code_cells:
+                lm = _BASIS_LABEL_RE.fullmatch(row.subject)
+                if lm is not None:  # "年初预算数", "2024年预算数": a basis label, the items are the columns
+                    row.label = row.subject
+                    row.subject, row.subject_cell = None, None
+                    row.basis = _column_basis((lm.group(3) + ("数" if not lm.group(3).endswith("数") else ""),))
+                    row.period = lm.group(1) or _column_period((lm.group(2) or "",), self.doc_period) or None
+            if code_cells:
+                found = self.resolver.resolve(code_cells, row.subject)
+                if found is not None:
+                    row.code, row.code_cell = found
             if row.values or row.subject or row.code:
                 t.rows.append(row)
+
+
+from nlp.tables.codes import CodeResolver, split_code_name  # noqa: E402  (codes uses the model above)

@@ -6,6 +6,8 @@ from typing import Iterator, Optional
 
 from nlp.contract import COUNT_UNITS
 from nlp.tables.grid import (  # noqa: F401
+    _UNIT_CAPTION_RE,
+    is_number,
     Cell,
     Column,
     MONEY_UNITS,
@@ -73,10 +75,29 @@ def _target_header_roles(cells: list[Cell]) -> Optional[dict[int, str]]:
             roles[c.col] = "comparator"
         elif t in ("度量单位", "计量单位", "单位"):
             roles[c.col] = "unit"
+        elif t in ("项目名称", "项目"):
+            roles[c.col] = "project"
+        elif _UNIT_CAPTION_RE.search(t) and t.startswith(_BUDGET_HEADS):
+            roles[c.col] = "budget"  # 预算金额(万元): the project's amount
     return roles if has_target and has_indicator else None
 
 
+_BUDGET_HEADS = ("预算金额", "项目金额", "资金总额", "预算资金", "年度预算", "项目资金")
+
+
+def _add_project_row(table: Table, roles: dict[int, str], cells: list[Cell], a: int, b: int) -> None:
+    """The project named on a 绩效目标 row and its 预算金额 (a ``kv`` row of the target table)."""
+    project = next((c for c in cells if roles.get(c.col) == "project" and c.text and not is_number(c.text)), None)
+    amount = next((c for c in cells if roles.get(c.col) == "budget" and c.text and is_number(c.text)), None)
+    if project is None or amount is None:
+        return
+    col = table.column(amount.col)
+    table.rows.append(Row("kv", a, b, cells, subject=clean_subject(project.text), subject_cell=project, values=[amount],
+                          basis="budget", label=col.printed if col is not None else None))
+
+
 def _add_target_row(table: Table, roles: dict[int, str], cells: list[Cell], a: int, b: int, cats: list[str]) -> None:
+    _add_project_row(table, roles, cells, a, b)
     # categories carry down the merged 一级/二级指标 cells
     for c in cells:
         if roles.get(c.col) == "category" and c.text and not parse_target_value(c.text):
@@ -93,6 +114,8 @@ def _add_target_row(table: Table, roles: dict[int, str], cells: list[Cell], a: i
         seen_text = False
         for i, c in enumerate(cells):
             if not c.text:
+                continue
+            if roles.get(c.col) in ("project", "budget"):
                 continue
             if c.text in _COMPARATORS or parse_target_value(c.text):
                 if seen_text:

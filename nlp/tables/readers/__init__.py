@@ -116,6 +116,11 @@ def find_blocks(text: str) -> list[Block]:
                 if j < k < n and kinds[k] == "space":
                     j = k
                     continue
+                # one line of a single field between two rows ("金额单位：万元", "合计" alone)
+                if j + 1 < n and kinds[j] == "" and kinds[j + 1] == "space" and space_reader.is_single(text, *lines[j]):
+                    kinds[j] = "space"
+                    j += 1
+                    continue
             break
         span = [ln for k, ln in enumerate(lines[i:j], i) if kinds[k] == form]
         rows = readers[form].read(text, span)

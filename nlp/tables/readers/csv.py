@@ -7,7 +7,7 @@ from nlp.tables.grid import is_number
 from nlp.tables.readers import RawRow, cell, strip_span
 
 _MAX_FIELD = 60
-_PROSE = "。；;：，"
+_PROSE = "。；;，"
 
 
 def _fields(text: str, a: int, b: int) -> list[tuple[int, int]] | None:

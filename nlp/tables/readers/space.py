@@ -70,6 +70,12 @@ def is_row(text: str, a: int, b: int) -> bool:
     return all(dx - sx <= _MAX_FIELD for _, _, sx, dx in fs) and not any(c in "。；" for c in text[a:b])
 
 
+def is_single(text: str, a: int, b: int) -> bool:
+    """A line of one short field (a unit row or a lone label inside a table)."""
+    fs = fields(text, a, b)
+    return len(fs) == 1 and fs[0][3] - fs[0][2] <= _MAX_FIELD // 2 and not any(c in "。；" for c in text[a:b])
+
+
 def skip_page_break(text: str, lines: list[tuple[int, int]], kinds: list[str], j: int) -> int:
     """Index of the first line after blank lines and one page-number line starting at ``j``;
     ``j`` when lines ``j…`` are no page break."""
