@@ -113,3 +113,34 @@ def test_the_dask_build_on_a_local_cluster_equals_the_sqlite_build(results_dir, 
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         got = rows([results_dir], client)
     assert got == store.content(db)
+
+
+CHROMIUM = next((c for c in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+                 if Path(c).exists()), None)
+# Flags for a machine without network: no background connections, a fresh profile.
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)")
+def test_the_department_report_renders_in_headless_chromium(results_dir, tmp_path):
+    from nlp.datasets.report import render
+
+    db = tmp_path / "facts.sqlite"
+    store.build([results_dir], db)
+    page = tmp_path / "report.html"
+    page.write_text(render(db, "景德镇市医疗保障局"), encoding="utf-8")
+    shot = tmp_path / "report.png"
+    base = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1400"]
+    subprocess.run([*base, f"--screenshot={shot}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    dom = subprocess.run([*base, "--dump-dom", page.as_uri()], check=True, capture_output=True, text=True,
+                         timeout=120).stdout
+    # what a reader sees: the department, a chart for 收入总计 with a bar per year, and the restatements
+    assert "<h1>景德镇市医疗保障局</h1>" in dom
+    assert 'data-subject="收入总计"' in dom
+    income_chart = dom.split('data-subject="收入总计"')[1].split("</figure>")[0]
+    assert "2021" in income_chart and "2022" in income_chart and income_chart.count("<rect") >= 2
+    assert dom.count('class="check"') >= 1 and "591.83" in dom and "428.59" in dom
+    if os.environ.get("FISCAL_WRITE_SCREENSHOTS"):  # refresh the picture in docs/
+        (ROOT / "docs" / "img" / "dataset-report.png").write_bytes(shot.read_bytes())

@@ -38,6 +38,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--db", type=Path, default=Path("facts.sqlite"))
     e.set_defaults(func=_export)
 
+    r = ds.add_parser("report", help="a department's page: series, budget against actual, cross-document checks")
+    r.add_argument("department")
+    r.add_argument("--db", type=Path, default=Path("facts.sqlite"))
+    r.add_argument("--out", type=Path, default=Path("report.html"))
+    r.set_defaults(func=_report)
+
+
+def _report(args) -> int:
+    from nlp.datasets.report import render
+
+    _open(args.db).close()
+    args.out.write_text(render(args.db, args.department), encoding="utf-8")
+    print(f"dataset report: wrote {args.out}")
+    return 0
+
 
 def _open(db: Path) -> sqlite3.Connection:
     if not db.exists():
