@@ -223,6 +223,44 @@ def _despace_letters(cur: NormalizedText) -> NormalizedText:
     return _apply(cur, edits)
 
 
+# --- traditional script -------------------------------------------------------------------
+# Copies printed in traditional script (mirror sites, some regions: 萬元, 預算, 決算, 總計) are read
+# through a character-for-character map to simplified script (OpenCC's TSCharacters, in
+# nlp/data/ts_characters.tsv): the length is kept, so the offset map is unchanged. The map is only
+# applied to a text that is in traditional script (markers below), never to simplified text, where
+# a few characters of the table are legitimate on their own.
+
+_TS_TSV = __import__("pathlib").Path(__file__).parent / "data" / "ts_characters.tsv"
+_TRADITIONAL_MARKERS = re.compile(r"[萬億預決總計財務與為這個國時實際報說經費開關點員產應數據級類項機構門單]")
+_TRADITIONAL_MIN = 5  # marker characters that make a text traditional (and at least 1 per 200 Han characters)
+
+
+@lru_cache(maxsize=1)
+def traditional_map() -> dict[int, str]:
+    out: dict[int, str] = {}
+    with _TS_TSV.open(encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            t, s = line.rstrip("\n").split("\t")
+            out[ord(t)] = s
+    return out
+
+
+def is_traditional(text: str) -> bool:
+    markers = sum(1 for _ in _TRADITIONAL_MARKERS.finditer(text))
+    if markers < _TRADITIONAL_MIN:
+        return False
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    return markers * 200 >= han
+
+
+def _simplify(cur: NormalizedText) -> NormalizedText:
+    if not is_traditional(cur.text):
+        return cur
+    return NormalizedText(cur.original, cur.text.translate(traditional_map()), cur.starts, cur.ends)
+
+
 def normalize(text: str) -> NormalizedText:
     """Normalise fiscal text for extraction; see the module docstring for the guarantees."""
     if not isinstance(text, str):
@@ -232,6 +270,7 @@ def normalize(text: str) -> NormalizedText:
     cur = _sub(cur, _CR, "\n")
     cur = _sub(cur, _MARKUP, _markup)
     cur = _nfkc(cur)
+    cur = _simplify(cur)
     cur = _unwrap_lines(cur)
     cur = _sub(cur, _SPACE_IN_NUMBER, "")
     cur = _sub(cur, _SPACE_BEFORE_UNIT, "")

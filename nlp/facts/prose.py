@@ -53,12 +53,13 @@ MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any i
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s?年(?:度)?+")
 # A comparison: what the figure is measured against.
 _COMPARE = re.compile(
-    r"(?<![较比与])(?:较|比|与)\s?(?:(?P<year>\d{4})\s?年(?:度)?|(?P<prev>上一?年(?:度)?)|(?P<budget>(?:年初|全年)?预算数?)|(?P<this>本年))"
+    r"(?<![较比与])(?:较|比|与)\s?(?:(?P<year>\d{4})\s?年(?:度)?|(?P<prev>上一?年(?:度)?|去年(?:度)?|上年同期)|(?P<budget>(?:年初|全年)?预算数?)|(?P<this>本年))"
     r"|(?<!同)同比"
 )
 _TEMPLATE = re.compile(r"增加\(减少\)|增长\(下降\)|减少\(增加\)|下降\(增长\)|增\(减\)|减\(增\)|增减")
 _TRIGGERS = (
     ("增加", "increase"), ("增长", "increase"), ("上升", "increase"), ("提高", "increase"), ("增", "increase"),
+    ("增幅", "increase"), ("涨幅", "increase"), ("降幅", "decrease"), ("减幅", "decrease"),
     ("减少", "decrease"), ("下降", "decrease"), ("降低", "decrease"), ("减", "decrease"), ("持平", "flat"),
 )
 _EXECUTION = re.compile(r"(?:(?<!完)完成(?:年初|全年|调整|年度)?预算数?的?|执行率|完成率|执行进度)(?:为|是|达到|达)?$")
@@ -129,6 +130,8 @@ _STATUS_DATE = re.compile(r"(?:截至|截止)\s?(\d{4})\s?年")
 # "森林资源管理(2130207)": the code in parentheses
 _CHAIN = re.compile(r"(?P<lei>[^\s,;。:()]{2,20})\(类\)(?P<kuan>[^\s,;。:]{2,24}?)\(款\)(?P<xiang>[^\s,;。:]{2,30}?)\(项\)\s?:?\s?$")
 _CODE_PAREN = re.compile(r"\((?P<code>\d{3}(?:\d{2}){0,2})\)\s?:?\s?$")
+# the clause before a figure's own, when it only states a comparison: "收入总计与2021年度相比，"
+_PRE_COMPARE = re.compile(r"(?P<subj>[^,;。:\n]{0,30}?)(?P<cmp>(?:与|较|比|同)[^,;。:\n]{0,16}?(?:相比|比较|对比)?)\s?[,:]\s?$")
 _REASON = re.compile(r"(?<!主)主要原因(?:是|为|在于)?|(?<=,)主要是")
 
 
@@ -155,7 +158,7 @@ class _Reading:
     coordinated: bool  # 各是 / 分别…
     chained: bool  # a bare figure after "、"
     own_period: Optional[str]  # 上年度…: the figure's own year
-    attribute: bool = False  # the lead names an attribute (预算金额) of an item named elsewhere
+    attribute: Optional[str] = None  # the lead names an attribute (预算金额) of an item named elsewhere
     code: Optional[str] = None  # classification code the lead names (类/款/项 chain, "(2130207)")
     prior: bool = False  # "比 2022 年的 X": the amount of the base year, stated inline
 
@@ -478,6 +481,7 @@ class _ProseReader:
         layout = doc.spans["layout"] if "layout" in doc.spans else []
         self.layout = sorted((s.start_char, s.end_char) for s in layout)
         self._topics: list[_Topic] = []  # every topic introduced, in order
+        self._as_written = _written_script(doc)  # simplified → the traditional the text was printed in
         self._sent = 0  # sentence counter (lists over paragraphs take one item per sentence)
 
     # -- entity helpers ------------------------------------------------------------------
@@ -618,7 +622,7 @@ class _ProseReader:
             if ent.label_ == "CHANGE":  # "与上年持平": no figure, so no fact (a fact is one number)
                 continue
 
-            figure = self._read(ent, lead, lead_start, sent_period)
+            figure = self._read(ent, lead, lead_start, sent_period, text[max(gap_start, lead_floor): lead_start])
             if figure is None:
                 continue
             (measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord,
@@ -628,6 +632,9 @@ class _ProseReader:
             if attribute:
                 subject = self._named_item(max(own_end, lead_start - SECTION_REACH), lead_start)
                 subj_score = 0.7 if subject else subj_score
+                if subject is None and ent.label_ == "AMOUNT" and current is not None and current.unit not in (None, MONEY_UNIT):
+                    # "对 6 个项目开展绩效自评，自评涉及资金 X": no item named; a count is not what it is about
+                    subject = attribute
             if year:
                 sent_period = year
             period = own_period or sent_period
@@ -654,7 +661,7 @@ class _ProseReader:
                 coord = [self._new_topic(s, subj_score) for s in _split_coordination(subject)]
                 topic = coord[0]
                 coord_next = 1
-                chain = None
+                chain = (direction, template, measure, base, ent.label_, share_total)
             elif is_coord and coord and subject is None:
                 topic = coord[0]
                 coord_next = 1
@@ -698,7 +705,7 @@ class _ProseReader:
         return ProseResult(self.facts, self.links)
 
     # -- reading one figure ---------------------------------------------------------------
-    def _read(self, ent: Span, lead: str, lead_start: int, sent_period: Optional[str]) -> Optional[_Reading]:
+    def _read(self, ent: Span, lead: str, lead_start: int, sent_period: Optional[str], before: str = "") -> Optional[_Reading]:
         label = ent.label_
         change_ents = self._ents_between(lead_start, ent.start_char, "CHANGE")
         norm_lead = "".join(lead.split())
@@ -731,6 +738,16 @@ class _ProseReader:
             elif m.group("budget") or m.group("this"):
                 base = sent_period
         direction, template, trig_at = _trigger(lead, change_ents, lead_start)
+        # a comparison said in a clause of its own before the figure's: "收入总计与2021年度相比，减少 X"
+        pre_subject = None
+        if m is None and trig_at is not None and not template:
+            pm_ = _PRE_COMPARE.search(before)
+            if pm_ is not None:
+                pre = _COMPARE.search(pm_.group("cmp"))
+                if pre is not None:
+                    base = (_minus_one(sent_period) if pre.group(0) == "同比" or pre.group("prev")
+                            else pre.group("year") or (sent_period if pre.group("budget") or pre.group("this") else None))
+                    pre_subject = pm_.group("subj")
         # "比 2022 年的 10,083,978.73 元增加…": the amount of the base year, stated inline
         prior = (m is not None and base is not None and trig_at is None and not template and label == "AMOUNT"
                  and "".join(lead[m.end():].split()) in ("的", "的决算数", "的预算数", "决算数", "预算数")
@@ -784,6 +801,8 @@ class _ProseReader:
             own_period = _minus_one(sent_period)
             subject_part = subject_part[: pm.start()] + subject_part[pm.end():]
         subject, basis = _clean_subject(subject_part)
+        if subject is None and pre_subject:
+            subject, basis = _clean_subject(pre_subject)
         if subject is None and self.text[lead_start - 1: lead_start] == ":" and (not norm_lead or basis is not None):
             # "年度预算安排:27万元": a label before the colon; "行政运行(2130201):年初预算为 X"
             label_start, _ = _local_lead(self.text, max(0, lead_start - 1 - 60), lead_start - 1)
@@ -800,7 +819,7 @@ class _ProseReader:
                 subject, basis = counted, None
         if subject is not None and _FROM_TO.search(norm_lead) and len(norm_lead) <= 8:
             subject = None  # "…从 20 个工作日压缩为 15 个": the same item's new level
-        attribute = subject in _ATTRIBUTES
+        attribute = subject if subject in _ATTRIBUTES else None
         if attribute:
             basis = basis or _ATTRIBUTES[subject]
             subject = None
@@ -849,6 +868,8 @@ class _ProseReader:
         subject = topic.subject if topic is not None else None
         if not self._is_claim(ent, unit, subject):
             return None
+        if subject and self._as_written:
+            subject = subject.translate(self._as_written)  # GUIDELINES §12: the subject as written
         score = topic.score if topic is not None else 0.3
         if inherited and topic is not None:
             score = min(score, 0.85)
@@ -1141,6 +1162,24 @@ def _appositive_count(text: str, ent: Span) -> bool:
     clause_start = max(text.rfind(c, max(0, ent.start_char - _CLAUSE_LOOK), ent.start_char) for c in ",;。:\n") + 1
     clause = text[clause_start: ent.start_char]
     return "和" in clause or "、" in clause
+
+
+def _written_script(doc: Doc) -> dict[int, str]:
+    """For a text read through the traditional→simplified map (nlp.normalize), the reverse map of
+    the characters it actually changed; empty for any other text."""
+    norm = doc._.norm
+    if norm is None or norm.text == norm.original:
+        return {}
+    from nlp.normalize import traditional_map
+
+    ts = traditional_map()
+    out: dict[int, str] = {}
+    text, original = norm.text, norm.original
+    for i, c in enumerate(text):
+        a, b = norm.starts[i], norm.ends[i]
+        if b - a == 1 and original[a] != c and ts.get(ord(original[a])) == c:
+            out.setdefault(ord(c), original[a])
+    return out
 
 
 def _code_of(m: re.Match) -> tuple[Optional[str], str]:
