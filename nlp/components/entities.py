@@ -71,9 +71,12 @@ class EntityResolver:
         chosen: list[Span] = []
         norm = doc._.norm
         scores = doc._.model_scores or {}
+        blocked = _blocked(doc)
         for group, span in self.candidates(doc):
             if any(taken[span.start:span.end]):
                 continue
+            if group != "layout" and blocked and _is_blocked(blocked, span):
+                continue  # a table's header cell or column-index row (fiscal_layout)
             if norm is not None and not norm.is_aligned(span.start_char, span.end_char):
                 # "㎡万元" → "m2万元": "2万元" starts inside one original character, so it is no
                 # span of the client's text (and its digit is an exponent, not a figure)
@@ -92,6 +95,25 @@ class EntityResolver:
         chosen.sort(key=lambda s: s.start)
         doc.ents = chosen
         return doc
+
+
+# Labels that a header cell may still hold (a year in "2026年预算数", a unit in "金额(万元)").
+_HEADER_LABELS = ("PERIOD", "UNIT")
+
+
+def _blocked(doc: Doc) -> list[tuple[int, int, str]]:
+    """Token ranges where fiscal_layout says no other entity stands (``doc.spans["layout_blocked"]``)."""
+    if "layout_blocked" not in doc.spans:
+        return []
+    return [(s.start, s.end, s.label_) for s in doc.spans["layout_blocked"]]
+
+
+def _is_blocked(blocked: list[tuple[int, int, str]], span: Span) -> bool:
+    for a, b, kind in blocked:
+        if a < span.end and span.start < b:
+            if kind == "INDEX" or span.label_ not in _HEADER_LABELS:
+                return True
+    return False
 
 
 @Language.factory(

@@ -28,13 +28,68 @@ class LayoutAnalyzer:
         doc._.period = period
         tables = parse_tables(text, period, basis, self.codes, doc._.norm)
         doc._.tables = tables
+        entities = layout_entities(tables)
+        _split_tokens(doc, entities)
         spans = []
-        for e in layout_entities(tables):
+        for e in entities:
             span = make_span(doc, e.start, e.end, e.label, value=e.value, unit=e.unit, source="rule", score=1.0)
             if span is not None:  # offsets inside a token: left to the rules
                 spans.append(span)
         doc.spans["layout"] = spans
+        doc.spans[BLOCKED_KEY] = _blocked_spans(doc, tables)
         return doc
+
+
+BLOCKED_KEY = "layout_blocked"
+
+
+def _blocked_spans(doc: Doc, tables) -> list:
+    """Where table structure says no other component's entity stands: the table's title and
+    its header cells (label ``HEADER``: a table's or a column's name is no item of the text;
+    its years and units stay PERIODs and UNITs) and column-index rows (``INDEX``: ``栏次 1 2 3``,
+    ``** ** 1 2``)."""
+    out = []
+    for t in tables:
+        if t.kind not in ("grid", "target"):
+            continue
+        if t.title_span is not None:
+            span = doc.char_span(t.title_span[0], t.title_span[1], label="HEADER", alignment_mode="expand")
+            if span is not None:
+                out.append(span)
+        for label, rows in (("HEADER", t.header_rows), ("INDEX", [t.index_row] if t.index_row else [])):
+            for row in rows:
+                for c in row:
+                    if c.end > c.start:
+                        span = doc.char_span(c.start, c.end, label=label, alignment_mode="expand")
+                        if span is not None:
+                            out.append(span)
+    return out
+
+
+def _split_tokens(doc: Doc, entities) -> None:
+    """Cell boundaries are token boundaries: a token that runs over an entity's edge (the text
+    lost the cell break: ``1</td><td>3,976,800.00`` normalises to ``13,976,800.00``; CSV
+    ``1,132.27`` is the cells ``1`` and ``132.27``) is split there, so the entity gets its span."""
+    cuts: set[int] = set()
+    for e in entities:
+        cuts.add(e.start)
+        cuts.add(e.end)
+    if not cuts:
+        return
+    todo = []
+    for tok in doc:
+        a, b = tok.idx, tok.idx + len(tok.text)
+        inner = sorted(x for x in range(a + 1, b) if x in cuts) if b - a > 1 else []
+        if inner:
+            todo.append((tok, inner))
+    if not todo:
+        return
+    with doc.retokenize() as retok:
+        for tok, inner in todo:
+            a = tok.idx
+            points = [a, *inner, a + len(tok.text)]
+            orths = [tok.text[p - a : q - a] for p, q in zip(points, points[1:])]
+            retok.split(tok, orths, heads=[(tok, 0)] * len(orths))
 
 
 @Language.factory("fiscal_layout", default_config={"codes_path": None})

@@ -55,6 +55,7 @@ class _Context:
 
     def __init__(self, text: str, lines: list[tuple[int, int]]):
         self.title: Optional[str] = None
+        self.title_span: Optional[tuple[int, int]] = None
         self.unit: Optional[str] = None
         self.unit_span: Optional[tuple[int, int]] = None
         self.period: Optional[str] = None
@@ -75,6 +76,9 @@ class _Context:
                 stripped = line.strip()
                 if stripped.startswith("#") or "表" in stripped:
                     self.title = _clean_title(line)
+                    if self.title is not None:
+                        k = line.find(self.title)
+                        self.title_span = (a + k, a + k + len(self.title)) if k >= 0 else None
 
 
 def parse_tables(
@@ -176,6 +180,7 @@ def _parse_block(
     def new_table(kind: str, start: int) -> Table:
         nonlocal unit_used
         t = Table(kind, start, start, title=title)
+        t.title_span = ctx.title_span if title == ctx.title else None
         t.period = caption_period or doc_period
         t.basis = _title_basis(title) or doc_basis
         if kind == "grid" and ctx.unit:
@@ -251,7 +256,8 @@ def _parse_block(
                 continue
         # no open segment
         unit_cells = [(c, m) for c in filled if len(c.text) <= _MAX_CELL for m in [_UNIT_DECL_RE.search(c.text)] if m]
-        if _is_text_only(cells) and (len(filled) == 1 or (unit_cells and len(filled) <= 3)):
+        group_row = len(filled) == 1 and filled[0].col > 0 and not unit_cells and len(cells) > 2
+        if _is_text_only(cells) and not group_row and (len(filled) == 1 or (unit_cells and len(filled) <= 3)):
             # a caption row inside the block: title, "(2026年度)", "单位:万元"
             for c in filled:
                 pm = _PERIOD_CAPTION_RE.search(c.text) if len(c.text) <= _MAX_CELL else None

@@ -125,7 +125,8 @@ class Table:
     header_rows: list[list[Cell]] = field(default_factory=list)
     index_row: Optional[list[Cell]] = None
     rows: list[Row] = field(default_factory=list)
-    unit_spans: list[tuple[int, int]] = field(default_factory=list)  # more UNIT spans: one per column header "合计(万元)"
+    unit_spans: list[tuple[int, int]] = field(default_factory=list)
+    title_span: Optional[tuple[int, int]] = None  # where the title stands (the line above the block)  # more UNIT spans: one per column header "合计(万元)"
 
     @property
     def multiplier(self) -> Optional[Decimal]:
