@@ -44,16 +44,21 @@ BLOCKED_KEY = "layout_blocked"
 
 
 def _blocked_spans(doc: Doc, tables) -> list:
-    """Where table structure says no other component's entity stands: the table's title and
-    its header cells (label ``HEADER``: a table's or a column's name is no item of the text;
+    """Where table structure says no other component's entity stands: the table's title, its
+    number and maker lines (公开05表, 编制单位：…), basis labels of rows, and its header cells (label ``HEADER``: a table's or a column's name is no item of the text;
     its years and units stay PERIODs and UNITs) and column-index rows (``INDEX``: ``栏次 1 2 3``,
-    ``** ** 1 2``)."""
+    ``** ** 1 2``; the 类/款 parts a 项 row repeats)."""
     out = []
     for t in tables:
         if t.kind not in ("grid", "target"):
             continue
-        if t.title_span is not None:
-            span = doc.char_span(t.title_span[0], t.title_span[1], label="HEADER", alignment_mode="expand")
+        areas = [("HEADER", a, b) for a, b in ([t.title_span] if t.title_span else []) + t.note_spans]
+        for r in t.rows:  # a basis label (年初预算数, 2024年预算数); 类/款 parts repeated on a 项 row
+            if r.label_cell is not None:
+                areas.append(("HEADER", r.label_cell.start, r.label_cell.end))
+            areas += [("INDEX", c.start, c.end) for c in r.layout_cells if c.end > c.start]
+        for label, a, b in areas:
+            span = doc.char_span(a, b, label=label, alignment_mode="expand")
             if span is not None:
                 out.append(span)
         for label, rows in (("HEADER", t.header_rows), ("INDEX", [t.index_row] if t.index_row else [])):

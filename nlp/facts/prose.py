@@ -218,6 +218,20 @@ def _table_lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _table_ranges(text: str, tables) -> list[tuple[int, int]]:
+    """Table rows as tab lines, and every grid and target table fiscal_layout read in any
+    form (space-aligned, pipe, CSV, HTML, one cell per line): sorted and disjoint."""
+    ranges = _table_lines(text) + [(t.start, t.end) for t in (tables or []) if t.kind in ("grid", "target")]
+    ranges.sort()
+    out: list[tuple[int, int]] = []
+    for a, b in ranges:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _inside(ranges: list[tuple[int, int]], start: int) -> bool:
     """Whether ``start`` lies in one of the sorted, disjoint ``ranges`` (binary search)."""
     lo, hi = 0, len(ranges)
@@ -477,7 +491,7 @@ class _ProseReader:
         for label in ("CHANGE", "SUBJECT"):
             ents = [e for e in doc.ents if e.label_ == label]
             self._by_label[label] = (ents, [e.start_char for e in ents])
-        self.tables = _table_lines(self.text)
+        self.tables = _table_ranges(self.text, doc._.tables)
         layout = doc.spans["layout"] if "layout" in doc.spans else []
         self.layout = sorted((s.start_char, s.end_char) for s in layout)
         self._topics: list[_Topic] = []  # every topic introduced, in order

@@ -50,12 +50,28 @@ from nlp.tables.kv import (  # noqa: F401
 # --- the parser ---------------------------------------------------------------------------
 
 
+# Lines above a table that only number it or name who made it (GUIDELINES §12: no entities).
+_NOTE_LINE_RE = re.compile(r"#{0,4}\s{0,3}(?:公开\s{0,2}\d{1,2}\s{0,2}表|表\s{0,2}\d{1,2}|(?:编制|填报|预算)单位\s{0,2}[:：].{1,60})")
+
+
+def _note_spans(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    for a, b in lines:
+        line = text[a:b]
+        stripped = line.strip()
+        if b - a <= 80 and _NOTE_LINE_RE.fullmatch(stripped):
+            k = line.find(stripped)
+            out.append((a + k, a + k + len(stripped)))
+    return out
+
+
 class _Context:
     """What the lines above a block say: title, money unit (+ span), caption year."""
 
     def __init__(self, text: str, lines: list[tuple[int, int]]):
         self.title: Optional[str] = None
         self.title_span: Optional[tuple[int, int]] = None
+        self.note_spans: list[tuple[int, int]] = _note_spans(text, lines)
         self.unit: Optional[str] = None
         self.unit_span: Optional[tuple[int, int]] = None
         self.period: Optional[str] = None
@@ -113,7 +129,11 @@ def parse_tables(
             continue
         start = rows[0][0]
         context = _context_lines(text, prev_end, start)
-        tables.extend(_parse_block(text, rows, context, period, basis, codes, surface))
+        found = _parse_block(text, rows, context, period, basis, codes, surface)
+        if found:  # the table's number and maker lines may stand above its title and unit
+            notes = _note_spans(text, _context_lines(text, prev_end, start, _CONTEXT_LINES + 2))
+            found[0].note_spans = sorted(set(found[0].note_spans) | set(notes))
+        tables.extend(found)
         prev_end = max(prev_end, rows[-1][1])
     tables.extend(_inline_kv_tables(text, period, basis))
     tables.extend(_score_tables(text, period))
@@ -140,11 +160,11 @@ def _offset_map(text: str, norm: Optional["NormalizedText"]):
     return to_norm
 
 
-def _context_lines(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """The last non-blank lines of ``text[lo:hi]`` (the title and unit above a block)."""
+def _context_lines(text: str, lo: int, hi: int, n: int = _CONTEXT_LINES) -> list[tuple[int, int]]:
+    """The last ``n`` non-blank lines of ``text[lo:hi]`` (the title and unit above a block)."""
     out: list[tuple[int, int]] = []
     b = hi
-    while b > lo and len(out) < _CONTEXT_LINES:
+    while b > lo and len(out) < n:
         a = text.rfind("\n", lo, b)
         a = lo if a < 0 else a + 1
         if text[a:b].strip():
@@ -181,6 +201,7 @@ def _parse_block(
         nonlocal unit_used
         t = Table(kind, start, start, title=title)
         t.title_span = ctx.title_span if title == ctx.title else None
+        t.note_spans = list(ctx.note_spans)
         t.period = caption_period or doc_period
         t.basis = _title_basis(title) or doc_basis
         if kind == "grid" and ctx.unit:

@@ -109,6 +109,8 @@ class Row:
     basis: Optional[str] = None  # kv rows: basis from the label (预算/计划 → budget, 实际 → actual)
     period: Optional[str] = None  # a row label that names a year (三公 tables: "2024年预算数")
     label: Optional[str] = None  # a row label that names a basis, not an item (年初预算数, 决算数)
+    label_cell: Optional[Cell] = None
+    layout_cells: list[Cell] = field(default_factory=list)  # cells that are layout only (类/款 parts repeated on a 项 row)
 
 
 @dataclass(slots=True)
@@ -126,7 +128,8 @@ class Table:
     index_row: Optional[list[Cell]] = None
     rows: list[Row] = field(default_factory=list)
     unit_spans: list[tuple[int, int]] = field(default_factory=list)
-    title_span: Optional[tuple[int, int]] = None  # where the title stands (the line above the block)  # more UNIT spans: one per column header "合计(万元)"
+    title_span: Optional[tuple[int, int]] = None  # where the title stands (the line above the block)
+    note_spans: list[tuple[int, int]] = field(default_factory=list)  # 公开05表 / 表3 / 编制单位：… lines above it  # more UNIT spans: one per column header "合计(万元)"
 
     @property
     def multiplier(self) -> Optional[Decimal]:
@@ -459,7 +462,7 @@ class _GridBuilder:
             if row.subject is not None and not code_cells:
                 lm = _BASIS_LABEL_RE.fullmatch(row.subject)
                 if lm is not None:  # "年初预算数", "2024年预算数": a basis label, the items are the columns
-                    row.label = row.subject
+                    row.label, row.label_cell = row.subject, row.subject_cell
                     row.subject, row.subject_cell = None, None
                     row.basis = _column_basis((lm.group(3) + ("数" if not lm.group(3).endswith("数") else ""),))
                     row.period = lm.group(1) or _column_period((lm.group(2) or "",), self.doc_period) or None
@@ -467,6 +470,7 @@ class _GridBuilder:
                 found = self.resolver.resolve(code_cells, row.subject)
                 if found is not None:
                     row.code, row.code_cell = found
+                    row.layout_cells = [c for _, c in code_cells if c is not row.code_cell and c.col != row.code_cell.col]
             if row.values or row.subject or row.code:
                 t.rows.append(row)
 
