@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from nlp.ml.dataset import GoldDocument, GoldSpan
+from nlp.project import project_root
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = project_root()
 ANNOTATIONS = REPO_ROOT / "annotations"
 DEV_ROOT = ANNOTATIONS / "dev"
 CORPORA = ("sources", "dev", "blind")

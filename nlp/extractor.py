@@ -10,10 +10,10 @@ from spacy.language import Language
 
 from nlp import __version__
 from nlp.pipeline import build_pipeline
+from nlp.project import default_model_dir
 from nlp.serialize import doc_to_result
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "fiscal-zh"
+DEFAULT_MODEL_DIR = default_model_dir()  # the project's own model, else the shipped one
 
 TextItem = Union[str, tuple[str, Optional[str]]]
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 import spacy
+
+from nlp.project import project_root
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -330,13 +332,14 @@ class FiscalTokenizer:
 
 
 def _resolve(path: Optional[str]) -> Optional[str]:
-    """Config paths are relative to the repository (``models/...``) or to the package data."""
+    """Config paths are relative to the project (``models/...``), else to the package data
+    (``nlp/models/...``, ``nlp/data/...``), so a wheel install finds the shipped segmenter."""
     if not path:
         return None
     p = Path(path)
     if p.is_absolute() or p.exists():
         return str(p)
-    for base in (Path(__file__).resolve().parent.parent, DATA_DIR):
+    for base in (project_root(), Path(__file__).resolve().parent, DATA_DIR):
         if (base / p).exists():
             return str(base / p)
     return str(p)

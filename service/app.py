@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nlp import __version__
 from service.deps import REPO_ROOT, ExtractionRunner, load_evaluation
+from service.settings import resolve_model_dir
 from service.errors import REQUEST_ID_HEADER, error_response, install_error_handlers, request_id_var
 from service.settings import Settings, get_settings
 
@@ -189,7 +190,7 @@ def version_info(model_info: dict[str, Any]) -> dict[str, Any]:
     rules_only = bool(model_info.get("rules_only", model_info.get("name") == "fiscal-zh-rules"))
     evaluation, source = None, None
     if not rules_only:
-        model_dir = Path(model_info.get("model_dir") or os.environ.get("FISCAL_MODEL_DIR") or REPO_ROOT / "models" / "fiscal-zh")
+        model_dir = Path(model_info.get("model_dir") or resolve_model_dir())
         evaluation, source = load_evaluation(model_dir, REPO_ROOT / "reports")
     return {"model": {"name": model_info["name"], "version": model_info["version"]}, "service_version": __version__,
             "pipeline": "rules-only" if rules_only else "model", "evaluation": evaluation, "evaluation_source": source}

@@ -22,14 +22,15 @@ from urllib.parse import parse_qs
 from fastapi import Depends, Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from nlp.project import project_root
 from service.errors import ApiError, invalid_request
 from service.routers.schemas import BatchRequest, BatchResponse, ExtractRequest, Result, unencodable_path
-from service.settings import Settings
+from service.settings import Settings, resolve_model_dir  # noqa: F401  (re-exported)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = project_root()  # the project directory: its reports/ and models/
 RESULT = TypeAdapter(Result)
 BATCH = TypeAdapter(BatchResponse)
 
@@ -84,12 +85,6 @@ def init_worker(model_dir: Optional[str] = None, extractor: Any = None, rules_on
 
         extractor = Extractor.rules_only() if rules_only else Extractor.load(resolve_model_dir(model_dir))
     _extractor = extractor
-
-
-def resolve_model_dir(model_dir: Optional[str] = None) -> Path:
-    from nlp.extractor import DEFAULT_MODEL_DIR
-
-    return Path(model_dir or os.environ.get("FISCAL_MODEL_DIR") or DEFAULT_MODEL_DIR)
 
 
 def job_describe() -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Optional
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,3 +39,12 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def resolve_model_dir(model_dir: Optional[str] = None) -> Path:
+    """The model the service loads: ``model_dir``, else ``$FISCAL_MODEL_DIR``, else the project's
+    ``models/fiscal-zh``, else the shipped one (package data; kept light: ``serve`` checks it
+    before importing the pipeline)."""
+    from nlp.project import default_model_dir
+
+    return Path(model_dir or os.environ.get("FISCAL_MODEL_DIR") or default_model_dir())

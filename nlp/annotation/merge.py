@@ -108,8 +108,9 @@ class MergePlan:
 def _validator():
     import jsonschema
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    from nlp.annotation.validate import record_schema
+
+    return jsonschema.Draft202012Validator(record_schema())
 
 
 def _key3(spans: Iterable[Any]) -> set[tuple[int, int, str]]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Optional, Sequence, Union
 
 from nlp.contract import Fact
+from nlp.project import project_root
 
 __all__ = [
     "Block",
@@ -45,7 +46,7 @@ __all__ = [
     "write_records",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = project_root()  # the project directory (never the package location)
 SCHEMA_PATH = REPO_ROOT / "annotations" / "schema" / "record.schema.json"
 SOURCES_DIR = REPO_ROOT / "annotations" / "sources"
 GOLD_DIR = REPO_ROOT / "annotations" / "gold"

@@ -126,12 +126,19 @@ def build_schema() -> dict[str, Any]:
     }
 
 
+def record_schema() -> dict[str, Any]:
+    """The project's schema file when it has one (the repository's), else the contract's own:
+    a fresh project directory validates without copying the schema."""
+    if SCHEMA_PATH.exists():
+        return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return build_schema()
+
+
 @lru_cache(maxsize=1)
 def _schema_validator():
     import jsonschema
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(record_schema())
 
 
 def canonical(value: str) -> Optional[str]:

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from nlp.project import project_root
+
 if TYPE_CHECKING:  # annotations only: importing spaCy costs a second, and the CLI imports this module
     from spacy.language import Language
     from spacy.tokens import Doc
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = project_root()
 GOLD_DIR = REPO_ROOT / "annotations" / "gold"
 SOURCES_DIR = REPO_ROOT / "annotations" / "sources"
 FOLDS_FILE = REPO_ROOT / "annotations" / "folds.json"

@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 from typing import Iterator
 
+from nlp.project import package_data, project_root
+
 from nlp.normalize import normalize
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+REPO_ROOT = project_root()
 SOURCES_DIR = REPO_ROOT / "annotations" / "sources"
-DATA_DIR = REPO_ROOT / "nlp" / "data"
+DATA_DIR = package_data("data")
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 # A table cell that names something: ideographs, optionally with brackets, 、 or a middle dot.

@@ -30,11 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--systems", nargs="+", choices=SYSTEMS, default=None,
                    help="sources: any of rules model combined (default all); dev/blind: rules and/or combined")
     p.add_argument("--model", type=Path, default=None, help="model directory for dev/blind (default: the shipped model)")
-    p.add_argument("--out", type=Path, default=Path("reports"), help="where the report's .md and .json go")
+    p.add_argument("--out", type=Path, default=None, help="where the report's .md and .json go (default: the project's reports/)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out is None:
+        from nlp.project import project_root
+
+        args.out = project_root() / "reports"
     if args.corpus == "sources":
         return _run_sources(args)
     return _run_corpus(args)

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         # A configured model that is missing or does not verify stops the server here, in one
         # line, before any worker starts: never a silent fall-back to rules.
         from nlp.model_store import ModelIntegrityError, check_model_dir
-        from service.deps import resolve_model_dir
+        from service.settings import resolve_model_dir
 
         model_dir = resolve_model_dir()
         try:

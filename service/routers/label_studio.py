@@ -41,6 +41,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nlp.annotation.interchange import labelstudio as ls
+from nlp.project import project_root
 from service import deps
 from service.deps import ExtractionRunner, get_model_info, get_runner
 from service.errors import ApiError
@@ -150,7 +151,7 @@ def run_training_command(job: Job) -> int:
     cmd = shlex.split(os.environ.get(RETRAIN_ENV, "")) or [
         sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main(['train']))"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RETRAIN_TIMEOUT_S,
-                          cwd=Path(__file__).resolve().parents[2])
+                          cwd=project_root())  # train in the project the server serves
     job.log_tail = (proc.stdout + proc.stderr)[-2000:]
     return proc.returncode
 
