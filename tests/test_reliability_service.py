@@ -71,43 +71,73 @@ def _clean_env(env: Optional[dict[str, str]]) -> dict[str, str]:
     return {**base, **(env or {})}
 
 
-@contextlib.contextmanager
-def running(args: tuple[str, ...] = (), env: Optional[dict[str, str]] = None, log: Optional[Path] = None,
-            startup: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
+def start(args: tuple[str, ...] = (), env: Optional[dict[str, str]] = None, log: Optional[Path] = None
+          ) -> tuple[str, subprocess.Popen]:
     port = free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(serve_command("--host", "127.0.0.1", "--port", str(port), *args), cwd=ROOT,
                             stdout=out, stderr=subprocess.STDOUT, env=_clean_env(env), start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    if log:
+        out.close()
+    return f"http://127.0.0.1:{port}", proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(15)
+    with contextlib.suppress(ProcessLookupError):  # anything left in the group (orphans included)
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(5)
+
+
+def wait_up(base: str, proc: subprocess.Popen, log: Optional[Path] = None, startup: float = 90.0) -> None:
+    deadline = time.monotonic() + startup
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:] if log else ''}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError("server not up in time")
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def running(args: tuple[str, ...] = (), env: Optional[dict[str, str]] = None, log: Optional[Path] = None
+            ) -> Iterator[tuple[str, subprocess.Popen]]:
+    base, proc = start(args, env, log)
     try:
-        deadline = time.monotonic() + startup
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:] if log else ''}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("server not up in time")
-            time.sleep(0.2)
+        wait_up(base, proc, log)
         yield base, proc
     finally:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                pass
-        with contextlib.suppress(ProcessLookupError):  # anything left in the group (orphans included)
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
-        if log:
-            out.close()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def launched(bad_models, tmp_path_factory):
+    """What the module needs besides its main server, started at once so the start-ups overlap:
+    ``serve`` with each bad model (each must stop by itself) and a ``--rules-only`` server."""
+    cases = {name: (("--model", str(path)), None) for name, path in bad_models.items() if name != "calibration-without-ys"}
+    cases["missing"] = (("--model", "/does-not-exist"), None)
+    cases["no-manifest-env"] = ((), {"FISCAL_MODEL_DIR": str(bad_models["no-manifest"])})
+    failing = {name: subprocess.Popen(serve_command("--host", "127.0.0.1", "--port", str(free_port()), *args), cwd=ROOT,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=_clean_env(env),
+                                      start_new_session=True)
+               for name, (args, env) in cases.items()}
+    log = tmp_path_factory.mktemp("rules-only") / "server.log"
+    rules = start(("--rules-only",), log=log)
+    yield {"failing": failing, "rules": (*rules, log)}
+    for proc in failing.values():
+        stop(proc)
+    stop(rules[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, launched):
     """The shipped model, process-mode extraction, short bounds; webhook writes go to a temporary gold."""
     tmp = tmp_path_factory.mktemp("reliability")
     env = {**BOUNDS, "FISCAL_ANNOTATION_TOKEN": TOKEN, "FISCAL_GOLD_DIR": str(tmp / "gold"),
@@ -344,16 +374,10 @@ def test_oversized_head_is_a_4xx(server):
 # --- 8. a configured model must be there ----------------------------------------------------------------
 
 
-def serve_exits(cases: dict[str, tuple[tuple[str, ...], Optional[dict[str, str]]]], within: float = 60
-                ) -> dict[str, tuple[int, str]]:
-    """Start ``serve`` once per case, all at once, and expect each to stop by itself:
-    ``{case: (exit code, output)}``."""
-    procs = {name: subprocess.Popen(serve_command("--host", "127.0.0.1", "--port", str(free_port()), *args), cwd=ROOT,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=_clean_env(env),
-                                    start_new_session=True)
-             for name, (args, env) in cases.items()}
+def collect_exits(procs: dict[str, subprocess.Popen], within: float = 60) -> dict[str, tuple[Optional[int], str]]:
+    """``{case: (exit code, output)}`` of ``serve`` processes that must stop by themselves."""
     deadline = time.monotonic() + within
-    results: dict[str, tuple[int, str]] = {}
+    results: dict[str, tuple[Optional[int], str]] = {}
     for name, proc in procs.items():
         try:
             out, _ = proc.communicate(timeout=max(deadline - time.monotonic(), 1))
@@ -412,12 +436,8 @@ def bad_models(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def failed_starts(bad_models) -> dict[str, tuple[int, str]]:
-    """``serve`` with each bad model, all started at once (each must stop by itself)."""
-    cases = {name: (("--model", str(path)), None) for name, path in bad_models.items() if name != "calibration-without-ys"}
-    cases["missing"] = (("--model", "/does-not-exist"), None)
-    cases["no-manifest-env"] = ((), {"FISCAL_MODEL_DIR": str(bad_models["no-manifest"])})
-    return serve_exits(cases)
+def failed_starts(launched) -> dict[str, tuple[Optional[int], str]]:
+    return collect_exits(launched["failing"])
 
 
 def test_missing_model_directory_stops_serve(failed_starts):
@@ -442,23 +462,24 @@ def test_version_says_model_or_rules_only(server):
 # --- 8 and 10: --rules-only, and kill -9 of the server ----------------------------------------------
 
 
-def test_rules_only_is_explicit_and_workers_die_with_a_killed_server(tmp_path):
+def test_rules_only_is_explicit_and_workers_die_with_a_killed_server(launched):
     import psutil
 
-    with running(("--rules-only",), log=tmp_path / "rules.log") as (base, proc):
-        info = httpx.get(base + "/version", timeout=10).json()
-        assert info["pipeline"] == "rules-only" and info["model"]["name"] == "fiscal-zh-rules"
-        assert info["evaluation"] is None  # not the shipped model's scores
-        r = httpx.post(base + "/extract", json={"text": "本部门 2021 年度收入总计 428.59万元"}, timeout=60)
-        assert r.status_code == 200 and r.json()["model"]["name"] == "fiscal-zh-rules"
+    base, proc, log = launched["rules"]
+    wait_up(base, proc, log)
+    info = httpx.get(base + "/version", timeout=10).json()
+    assert info["pipeline"] == "rules-only" and info["model"]["name"] == "fiscal-zh-rules"
+    assert info["evaluation"] is None  # not the shipped model's scores
+    r = httpx.post(base + "/extract", json={"text": "本部门 2021 年度收入总计 428.59万元"}, timeout=60)
+    assert r.status_code == 200 and r.json()["model"]["name"] == "fiscal-zh-rules"
 
-        children = psutil.Process(proc.pid).children(recursive=True)
-        workers = [p for p in children if "spawn_main" in " ".join(p.cmdline())]
-        assert workers, "no extraction process found"
-        os.kill(proc.pid, signal.SIGKILL)  # the server only, not its process group
-        proc.wait(10)
-        gone, alive = psutil.wait_procs(children, timeout=8)
-        assert not alive, f"orphans after kill -9 of the server: {[(p.pid, p.cmdline()[-2:]) for p in alive]}"
+    children = psutil.Process(proc.pid).children(recursive=True)
+    workers = [p for p in children if "spawn_main" in " ".join(p.cmdline())]
+    assert workers, "no extraction process found"
+    os.kill(proc.pid, signal.SIGKILL)  # the server only, not its process group
+    proc.wait(10)
+    gone, alive = psutil.wait_procs(children, timeout=8)
+    assert not alive, f"orphans after kill -9 of the server: {[(p.pid, p.cmdline()[-2:]) for p in alive]}"
 
 
 # --- 9. the skops trust list is ours alone ----------------------------------------------------------
