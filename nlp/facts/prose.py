@@ -76,7 +76,7 @@ _NO_ITEM = {"支出", "收入"}  # what is left of "支出决算为" once the ba
 _COMPARATORS = "≥≤=><"
 _LAST_YEAR = re.compile(r"(?<![较比与上])上一?年(?:度)?(?=(?:年初|全年)?(?:决算数|预算数|执行数|同期|支出|收入))")
 _WHOLE = re.compile(r"(?:总额|总计)$")
-_COORD = re.compile(r"(?<![各分])(?:各是|各为|分别是|分别为|分别(?=增|减|下降|上升|为|是|占|佔)|各(?=增|减|下降|上升|占|佔))")
+_COORD = re.compile(r"(?<![各分])(?:各是|各为|均为|均是|分别是|分别为|分别(?=增|减|下降|上升|为|是|占|佔)|各(?=增|减|下降|上升|占|佔))")
 _ORG = re.compile(r"(?:本部门|本单位|我部门|我单位|我局|本局|部门|单位(?=\d)|[\u4e00-\u9fff]局(?:市本级|本级|\(本级\))?)")
 _LIST_MARK = re.compile(
     r"^(?:\(?[一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、|\(?\d{1,2}\)|\d{1,2}\s?[、.]|[①-⑳])\s?"
@@ -88,7 +88,7 @@ _LEADING = re.compile(
     r"年末(?![\u4e00-\u9fff]{0,14}结转)|全年(?:安排)?|累计|涉及|所属各单位|所属|下属|以上|本级有|[市县区]?本级(?=[\u4e00-\u9fff]{2})|预算安排)"
 )
 # a trailing 为 is a copula unless it ends a word (行为, 作为, 成为)
-_TRAILING = re.compile(r"(?:(?<![行作成认因])为|是|共计|小计|达到|达|约|安排|金额为|共|从|\((?:%|万元|元|人|个)\))$")
+_TRAILING = re.compile(r"(?:(?<![行作成认因])为|是|共计|小计|达到|达|约|安排|金额为|共|从|规模|\((?:%|万元|元|人|个)\))$")
 # Scoring rubrics describe how any department is scored: their numbers are no claims.
 _OWN_SCORE = re.compile(r"(?:得分|评分|总分)$")
 _RUBRIC = re.compile(r"得满分|得\s?0\s?分|按公式计算|扣完为止|×\s?分值|某部门得分")
@@ -815,6 +815,10 @@ class _ProseReader:
             own_period = _minus_one(sent_period)
             subject_part = subject_part[: pm.start()] + subject_part[pm.end():]
         subject, basis = _clean_subject(subject_part)
+        if subject is None and m is not None and trig_at is not None and trig_at > m.end():
+            # "比去年收、支总计各减少 X": the item is said between the comparison and the trigger
+            mid = re.sub(r"(?:各是|各为|分别是|分别为|分别|各|均)\s?$", "", lead[m.end(): trig_at])
+            subject, _ = _clean_subject(mid)
         if subject is None and pre_subject:
             subject, basis = _clean_subject(pre_subject)
         if subject is None and self.text[lead_start - 1: lead_start] == ":" and (not norm_lead or basis is not None):

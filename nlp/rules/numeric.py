@@ -124,6 +124,12 @@ def _classify(m: re.Match[str]) -> Iterator[RuleMatch]:
     if is_han and num in _WORDLIKE_HAN and not (approximate or scale):
         return
     if unit == "元":
+        text = m.string
+        if (start >= 2 and text[start - 1] in "-－−" and "\u4e00" <= text[start - 2] <= "\u9fff"
+                and not num.startswith(("-", "+")) and value > 0):
+            # "年末结转和结余-12.35万元": a negative balance stated after its name (GUIDELINES §12);
+            # a percentage after a name keeps the dash (完成率-85% is an operator)
+            start, value = start - 1, -value
         yield RuleMatch(start, end, "AMOUNT", to_value(value), MONEY_UNIT, flags=flags, rule="amount")
     elif unit in ("%", "‰"):
         if is_han and not scale:
