@@ -22,6 +22,7 @@ _MAX_COLS = 16
 _PROSE = "。；;，,：:"
 _CAPTION = re.compile(r"(?:公开\d{1,2}表|表\s{0,2}\d{1,2}|.{0,60}表(?:[(（].{0,12}[)）])?|.{0,30}单位\s{0,2}[:：].{0,40}|[(（]\s{0,2}\d{4}\s{0,2}年度?\s{0,2}[)）])")
 _MIN_SCORE = 0.95
+_INDEX_LABELS = ("栏次", "行次", "栏号", "行号")
 
 
 def _kind(t: str) -> str:
@@ -70,8 +71,9 @@ def blocks(text: str, lines: list[tuple[int, int]], kinds: list[str]) -> Iterato
 
 
 def _read_run(text: str, run: list[tuple[int, int]]) -> Block | None:
-    while run and strip_span(text, *run[0])[0] == strip_span(text, *run[0])[1]:
-        run = run[1:]
+    # leading empty lines are no cells; one slice, not one per line (a run of 50k blank lines)
+    first = next((m for m, (a, b) in enumerate(run) if strip_span(text, a, b)[0] < strip_span(text, a, b)[1]), len(run))
+    run = run[first:]
     cells = []
     for a, b in run:
         s, e = strip_span(text, a, b)
@@ -85,7 +87,7 @@ def _read_run(text: str, run: list[tuple[int, int]]) -> Block | None:
         if any(kinds[c] != "T" for c in range(k)):
             continue
         nrows = len(cells) // k
-        score = _score(kinds, k, nrows)
+        score = _score(kinds, k, nrows, {r for r in range(nrows) if cells[r * k].text in _INDEX_LABELS})
         if score >= _MIN_SCORE:
             rows = []
             for r in range(nrows):
@@ -103,10 +105,12 @@ def _read_run(text: str, run: list[tuple[int, int]]) -> Block | None:
     return None
 
 
-def _score(kinds: list[str], k: int, nrows: int) -> float:
+def _score(kinds: list[str], k: int, nrows: int, skip: set[int]) -> float:
+    """Share of filled cells below the header that are of their column's kind (column-index
+    rows, ``栏次 | | 1 | 2``, left out)."""
     good = total = 0
     for c in range(k):
-        col = [kinds[r * k + c] for r in range(1, nrows)]
+        col = [kinds[r * k + c] for r in range(1, nrows) if r not in skip]
         filled = [x for x in col if x != "E"]
         if not filled:
             continue
