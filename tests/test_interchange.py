@@ -230,18 +230,18 @@ def test_a_correction_in_label_studio_lands_in_the_gold(gold, tmp_path, capsys):
 
 
 def _corrupt_label(rec):
-    rec["label"][0][2] = "MONEY"
+    rec["entities"][0]["label"] = "MONEY"
     return "unknown label 'MONEY'"
 
 
 def _corrupt_offsets(rec):
-    rec["label"][0][1] = len(rec["text"]) + 5
+    rec["entities"][0]["end_offset"] = len(rec["text"]) + 5
     return "outside the text"
 
 
 def _corrupt_overlap(rec):
-    s, e, _ = rec["label"][0]
-    rec["label"].append([s, e, "SUBJECT"])
+    e = rec["entities"][0]
+    rec["entities"].append({**e, "id": 999, "label": "SUBJECT"})
     return "spans overlap"
 
 
@@ -256,10 +256,12 @@ def test_a_bad_record_changes_nothing_and_is_named(gold, tmp_path, capsys, corru
     assert main(["annotate", "export", str(gold), "-f", "doccano", "-o", str(out)]) == 0
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     # a valid correction early in the file (would be written if the import were not atomic) ...
-    lines[0]["label"] = lines[0]["label"][1:]
+    gone = lines[0]["entities"][0]["id"]
+    lines[0]["entities"] = lines[0]["entities"][1:]
+    lines[0]["relations"] = [r for r in lines[0]["relations"] if gone not in (r["from_id"], r["to_id"])]
     # ... and a bad record later, in another document
     bad = next(x for x in reversed(lines) if x["record"]["doc_id"] != lines[0]["record"]["doc_id"]
-               and len(x["label"]) >= 1 and "万元" in x["text"])
+               and len(x["entities"]) >= 1 and "万元" in x["text"])
     reason = corrupt(bad)
     out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     before = _snapshot(gold)
@@ -276,8 +278,8 @@ def test_a_span_drawn_without_value_gets_the_value_of_its_surface(gold, tmp_path
     out = tmp_path / "d.jsonl"
     assert main(["annotate", "export", str(gold), "-f", "doccano", "-o", str(out)]) == 0
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    line = next(x for x in lines if any(lab == "AMOUNT" for _, _, lab in x["label"]))
-    s, e, _ = next(x for x in line["label"] if x[2] == "AMOUNT")
+    line = next(x for x in lines if any(ent["label"] == "AMOUNT" for ent in x["entities"]))
+    s, e = next((x["start_offset"], x["end_offset"]) for x in line["entities"] if x["label"] == "AMOUNT")
     line["span_attrs"] = [a for a in line["span_attrs"] if (a[0], a[1]) != (s, e)]
     out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     before = _snapshot(gold)
@@ -475,7 +477,8 @@ def test_full_loop_export_correct_import_train_changes_the_model(project_records
     dropped = {r["id"] for r in subjects(task)}
     n_regions = len(regions(task))
     assert dropped, "the gold should have SUBJECT spans"
-    kept = [r for r in (task.get("annotations") or task["predictions"])[0]["result"] if r["id"] not in dropped]
+    kept = [r for r in (task.get("annotations") or task["predictions"])[0]["result"]
+            if r.get("id") not in dropped and not {r.get("from_id"), r.get("to_id")} & dropped]  # as Label Studio does
     _annotate(task, kept)
     out.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     assert main(["annotate", "import", str(out), "--into", str(gold)]) == 0

@@ -31,6 +31,9 @@ whose imported spans differ from the gold is a **conflict**. ``on_conflict``: ``
   their surfaces, units, directions, facts sit on spans, ...); for unreviewed records
   (``accept_predictions``) the same problems are warnings.
 
+Check outputs (the ``inconsistent`` fact flag) are hints: a reviewed record's facts lose them
+on import, never refused, never required.
+
 Completed and reported (not fatal): a number span without ``value`` (drawn in a tool that
 cannot edit values) gets the value its surface denotes; a fact whose evidence span was
 removed is dropped. Also reported: gold records elsewhere with the same text but different
@@ -46,7 +49,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from nlp.annotation.interchange.common import BASE_KEY, InterchangeError, check_span_shape, spans_fingerprint
+from nlp.annotation.interchange.common import BASE_KEY, CHECK_FLAGS, InterchangeError, check_span_shape, spans_fingerprint
 from nlp.annotation.records import (
     GOLD_DIR,
     SCHEMA_PATH,
@@ -172,6 +175,7 @@ def complete(rec: Record, ref: str) -> list[str]:
 
     - a number span without value (a span drawn in doccano/Prodigy) gets the value and unit
       its surface denotes (``nlp.annotation.edit.derive_value``);
+    - a reviewed record's facts lose the checks' outputs (``inconsistent``): hints, not annotations;
     - a fact whose evidence span the annotator removed or moved is dropped (a fact must sit
       on a span; re-derive facts with the review tools)."""
     from nlp.annotation.edit import derive_value
@@ -187,6 +191,11 @@ def complete(rec: Record, ref: str) -> list[str]:
             if value is not None:
                 s.value, s.unit = value, s.unit or unit
                 notes.append(f"{ref}: [{s.start},{s.end}) {s.label} {s.text!r}: value {value} {s.unit} derived from the surface")
+    if rec.status == "reviewed":
+        # check outputs are hints the tools show read-only: reviewed gold does not carry them,
+        # and an import never refuses them (accepted predictions bring them along)
+        for f in rec.facts:
+            f.flags = [x for x in f.flags if x not in CHECK_FLAGS]
     offsets = {(s.start, s.end) for s in rec.spans}
     kept = []
     for f in rec.facts:

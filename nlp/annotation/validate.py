@@ -244,7 +244,8 @@ def _check_span(sp: dict[str, Any], text: str, say) -> None:
             say(f"{where} value {value!r} is not canonical (write {canon!r})")
         want_unit = {"AMOUNT": (MONEY_UNIT,), "PERCENT": (PERCENT_UNIT,), "QUANTITY": COUNT_UNITS}[label]
         if unit not in want_unit:
-            say(f"{where} unit {unit!r} is not one of {list(want_unit)[:6]}{'…' if len(want_unit) > 6 else ''}")
+            say(f"{where} unit {unit!r} is not one of {', '.join(want_unit)}"
+                + (" (a new count unit goes into nlp/contract.py COUNT_UNITS)" if label == "QUANTITY" else ""))
         if direction is not None:
             say(f"{where} a {label} has no direction")
         cands = surface_values(label, sp["text"], unit)

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Optional
+from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence
 
 from nlp.contract import LABELS
 
@@ -157,3 +157,187 @@ def utf16_to_codepoint(text: str, offset: int) -> int:
 
 def codepoint_to_utf16(text: str, offset: int) -> int:
     return offset + sum(1 for ch in text[:offset] if ord(ch) > 0xFFFF)
+
+
+# --- facts as relations ---------------------------------------------------------------------
+#
+# A fact rests on one figure span (its evidence: an AMOUNT, PERCENT or QUANTITY span). In the
+# tools it is that span plus
+#
+# - relations from the figure to the spans its fields come from: ``subject`` (a SUBJECT span;
+#   the fact's subject is the span's text as facts carry it: NFKC, no whitespace or markup),
+#   ``code`` (a SUBJECT_CODE span's value), ``period`` and ``base_period`` (PERIOD spans' values);
+# - per-figure attributes: ``measure`` (which makes the figure a fact), ``direction``,
+#   ``comparator``, ``basis``, ``column``, ``reason`` and the annotatable ``flags``; a field
+#   whose value no span of the record shows (a subject the text abbreviates, a period the
+#   heading gives) travels as text under its own name; so do ``value``/``unit`` when they are
+#   not what the figure span gives (the span's value; CNY, % or the QUANTITY's unit).
+#
+# Check outputs (``inconsistent``) are hints: never annotated, never required on import.
+
+FIGURE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY")
+RELATION_FIELDS = {"subject": ("SUBJECT",), "code": ("SUBJECT_CODE",), "period": ("PERIOD",),
+                   "base_period": ("PERIOD",)}
+RELATION_LABELS = tuple(RELATION_FIELDS)
+# A relation drawn without a label names the field its target span can give.
+DEFAULT_RELATION = {"SUBJECT": "subject", "SUBJECT_CODE": "code", "PERIOD": "period"}
+CHECK_FLAGS = ("inconsistent",)  # set by the checks, shown as hints, never annotated
+FACT_CHOICE_ATTRS = ("measure", "direction", "comparator", "basis")
+FACT_TEXT_ATTRS = ("column", "reason")
+FACT_FALLBACK_ATTRS = ("subject", "code", "period", "base_period", "value", "unit")
+FACT_ATTRS = (*FACT_CHOICE_ATTRS, *FACT_TEXT_ATTRS, "flags", *FACT_FALLBACK_ATTRS)
+
+def subject_of_span(text: str) -> str:
+    """A SUBJECT span's text as a fact's subject (``nlp.evaluation.normalize_subject``)."""
+    from nlp.evaluation import normalize_subject
+
+    return normalize_subject(text)
+
+
+def figure_value_unit(span: Mapping[str, Any]) -> tuple[Optional[str], Optional[str]]:
+    """The value and unit a fact on this figure span has unless it says otherwise."""
+    unit = {"AMOUNT": "CNY", "PERCENT": "%"}.get(span["label"], span.get("unit"))
+    return span.get("value"), unit
+
+
+def _target_value(field_name: str, span: Mapping[str, Any]) -> Optional[str]:
+    return subject_of_span(span["text"]) if field_name == "subject" else span.get("value")
+
+
+@dataclass
+class FactLink:
+    """One fact as the tools hold it: its figure span, relations to other spans, attributes."""
+
+    figure: int  # index into the record's spans
+    relations: list[tuple[int, str]] = field(default_factory=list)  # (target span index, field)
+    attrs: dict[str, Any] = field(default_factory=dict)  # FACT_ATTRS that are set
+    hints: list[str] = field(default_factory=list)  # check outputs (read-only)
+
+
+def encode_facts(spans: list[Mapping[str, Any]], facts: Iterable[Mapping[str, Any]]
+                 ) -> tuple[list[FactLink], list[dict[str, Any]]]:
+    """Facts as links on their figure spans, and the facts no figure span can hold (evidence
+    that is not exactly a span, a second fact on one span): those travel as they are."""
+    by_offsets: dict[tuple[int, int], int] = {}
+    for i, s in enumerate(spans):
+        if s["label"] in FIGURE_LABELS:
+            by_offsets.setdefault((s["start"], s["end"]), i)
+    links: list[FactLink] = []
+    leftover: list[dict[str, Any]] = []
+    taken: set[int] = set()
+    for f in facts:
+        ev = f["evidence"]
+        fig = by_offsets.get((ev["start"], ev["end"]))
+        if fig is None or fig in taken:
+            leftover.append(dict(f))
+            continue
+        taken.add(fig)
+        link = FactLink(fig)
+        for name in (*FACT_CHOICE_ATTRS, *FACT_TEXT_ATTRS):
+            if f.get(name) is not None:
+                link.attrs[name] = f[name]
+        flags = [x for x in f.get("flags") or [] if x not in CHECK_FLAGS]
+        link.hints = [x for x in f.get("flags") or [] if x in CHECK_FLAGS]
+        if flags:
+            link.attrs["flags"] = flags
+        centre = (spans[fig]["start"] + spans[fig]["end"]) / 2
+        used: set[int] = set()
+        for name, labels in RELATION_FIELDS.items():
+            want = f.get(name)
+            if want is None:
+                continue
+            cands = [i for i, s in enumerate(spans) if s["label"] in labels and _target_value(name, s) == want]
+            if cands:
+                # the nearest such span; base_period avoids the period's span where it can
+                best = min(cands, key=lambda i: (i in used, abs((spans[i]["start"] + spans[i]["end"]) / 2 - centre), i))
+                used.add(best)
+                link.relations.append((best, name))
+            else:
+                link.attrs[name] = want
+        value, unit = figure_value_unit(spans[fig])
+        if f.get("value") != value:
+            link.attrs["value"] = f.get("value")
+        if f.get("unit") != unit:
+            link.attrs["unit"] = f.get("unit")
+        links.append(link)
+    return links, leftover
+
+
+def decode_facts(where: str, spans: list[Mapping[str, Any]], attrs: Mapping[int, Mapping[str, Any]],
+                 relations: Iterable[tuple[int, int, Optional[str]]], hints: Mapping[int, list[str]] | None = None,
+                 names: Optional[Sequence[str]] = None) -> list[dict[str, Any]]:
+    """Facts from figure attributes (by span index) and relations ``(a, b, field or None)``
+    between span indices (either end may be the figure). ``names`` name the spans in errors
+    (region ids); a fact comes out with every contract field, in the contract's order."""
+    from nlp.annotation.records import FACT_FIELDS
+
+    name = (lambda i: str(names[i])) if names is not None else (lambda i: f"span {i}")
+    hints = hints or {}
+
+    def desc(i: int) -> str:
+        s = spans[i]
+        return f"{name(i)} {s['label']} {s['text']!r}"
+
+    rel_by_fig: dict[int, dict[str, list[int]]] = {}
+    for a, b, label in relations:
+        fa, fb = spans[a]["label"] in FIGURE_LABELS, spans[b]["label"] in FIGURE_LABELS
+        if fa and fb:
+            # two figures: the one that is a fact is the head (a relation between two facts says nothing)
+            if (a in attrs) == (b in attrs):
+                raise InterchangeError(where, f"relation between two figures {desc(a)} and {desc(b)}: "
+                                              "relations go from a figure to its subject, code or period span")
+            fa, fb = a in attrs, b in attrs
+        if not fa and not fb:
+            raise InterchangeError(where, f"relation between {desc(a)} and {desc(b)}: one end must be a figure "
+                                          f"({'/'.join(FIGURE_LABELS)})")
+        fig, tgt = (a, b) if fa else (b, a)
+        label = label or DEFAULT_RELATION.get(spans[tgt]["label"])
+        if label not in RELATION_FIELDS:
+            raise InterchangeError(where, f"relation {desc(fig)} → {desc(tgt)} has label {label!r}; expected one of "
+                                          f"{', '.join(RELATION_LABELS)}")
+        if spans[tgt]["label"] not in RELATION_FIELDS[label]:
+            raise InterchangeError(where, f"a {label} relation goes to a {'/'.join(RELATION_FIELDS[label])} span, "
+                                          f"not {desc(tgt)} (from {desc(fig)})")
+        rel_by_fig.setdefault(fig, {}).setdefault(label, []).append(tgt)
+    for fig in rel_by_fig:
+        if fig not in attrs or not attrs[fig].get("measure"):
+            raise InterchangeError(where, f"{desc(fig)} has relations but no measure: choose its measure "
+                                          "(amount, change, ...) to make it a fact, or delete the relations")
+    facts = []
+    for fig in sorted(attrs, key=lambda i: (spans[i]["start"], spans[i]["end"], i)):
+        a = attrs[fig]
+        if not a.get("measure"):
+            extra = sorted(k for k, v in a.items() if v not in (None, [], ""))
+            if extra:
+                raise InterchangeError(where, f"{desc(fig)} has fact fields {extra} but no measure")
+            continue
+        if spans[fig]["label"] not in FIGURE_LABELS:
+            raise InterchangeError(where, f"{desc(fig)} has a measure, but facts rest on {'/'.join(FIGURE_LABELS)} spans")
+        value, unit = figure_value_unit(spans[fig])
+        f: dict[str, Any] = {k: None for k in FACT_FIELDS}
+        f.update({k: a.get(k) for k in (*FACT_CHOICE_ATTRS, *FACT_TEXT_ATTRS)})
+        f["value"] = a["value"] if a.get("value") is not None else value
+        f["unit"] = a["unit"] if a.get("unit") is not None else unit
+        rels = rel_by_fig.get(fig, {})
+        for field_name in RELATION_FIELDS:
+            targets = rels.get(field_name, [])
+            got = sorted({_target_value(field_name, spans[t]) for t in targets}, key=str)
+            if len(got) > 1:
+                raise InterchangeError(where, f"{desc(fig)} has {len(targets)} {field_name} relations "
+                                              f"({', '.join(desc(t) for t in targets)}); one expected")
+            text_value = a.get(field_name)
+            if got and text_value is not None and text_value != got[0]:
+                raise InterchangeError(where, f"{desc(fig)}: {field_name} relation gives {got[0]!r} but its "
+                                              f"{field_name} text says {text_value!r}; keep one")
+            f[field_name] = got[0] if got else text_value
+        f["evidence"] = {"start": spans[fig]["start"], "end": spans[fig]["end"]}
+        f["flags"] = [*(a.get("flags") or []), *hints.get(fig, [])]
+        if f["value"] is None:
+            raise InterchangeError(where, f"{desc(fig)} is a {f['measure']} fact but has no value")
+        facts.append({k: f[k] for k in FACT_FIELDS})
+    return facts
+
+
+def fact_sort_key(f: Mapping[str, Any]) -> tuple:
+    """The gold's fact order (``Record.sort``)."""
+    return (f["evidence"]["start"], f["evidence"]["end"], f["measure"], f.get("subject") or "", f.get("column") or "")

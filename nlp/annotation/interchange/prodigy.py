@@ -1,11 +1,19 @@
-"""Prodigy span tasks (``ner.manual`` / ``spans.manual``): JSONL, one record per line.
+"""Prodigy tasks in the ``rel.manual`` format (spans and relations): JSONL, one record per line.
 
 ::
 
     {"text": ..., "tokens": [{"text", "start", "end", "id", "ws"}],
-     "spans": [{"start", "end", "label", "token_start", "token_end", "value", "unit", ...}],
-     "meta": {"doc_id", "record_id", "kind"}, "record": {...all record fields...},
+     "spans": [{"start", "end", "label", "token_start", "token_end", "value", "unit", ...,
+                "fact": {"measure", "basis", "column", ...}}],
+     "relations": [{"head", "child", "head_span": {...}, "child_span": {...}, "label": "subject"}],
+     "meta": {"doc_id", "record_id", "kind"}, "record": {...the other record fields...},
      "_input_hash", "_task_hash", "answer": "accept"}
+
+A fact is its figure span (with the fact's attributes in ``fact``) and relations from it
+(head) to its ``subject``, ``code``, ``period`` and ``base_period`` spans (child); ``head`` and
+``child`` are the spans' last tokens, as ``rel.manual`` writes them (see
+``common.encode_facts``). ``ner.manual`` / ``spans.manual`` tasks (no relations) are read too;
+facts no figure span holds travel in ``record.facts``.
 
 Tokens come from the fiscal tokenizer, cut at every span boundary so that manual
 annotation can reproduce every gold span. Prodigy keeps unknown keys on tasks and spans,
@@ -22,7 +30,11 @@ from typing import Any, Mapping, Sequence
 
 from .common import (
     BASE_KEY,
+    CHECK_FLAGS,
     InterchangeError,
+    decode_facts,
+    encode_facts,
+    fact_sort_key,
     ReadResult,
     SPAN_ATTRS,
     check_span_shape,
@@ -37,6 +49,7 @@ from .common import (
 NAME = "prodigy"
 SUFFIX = ".jsonl"
 META_KEY = "record"
+FACT_KEY = "fact"
 
 
 def to_task(rec: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,19 +59,30 @@ def to_task(rec: Mapping[str, Any]) -> dict[str, Any]:
     index = {a: i for i, (a, _) in enumerate(toks)}
     ends = {b: i for i, (_, b) in enumerate(toks)}
     tokens = [{"text": text[a:b], "start": a, "end": b, "id": i, "ws": False} for i, (a, b) in enumerate(toks)]
-    out_spans = []
-    for s in spans:
+    links, leftover = encode_facts(spans, rec.get("facts") or [])
+    link_of = {link.figure: link for link in links}
+    out_spans, bare = [], []
+    for i, s in enumerate(spans):
         d = {"start": s["start"], "end": s["end"], "label": s["label"], "text": text[s["start"]:s["end"]],
              "token_start": index[s["start"]], "token_end": ends[s["end"]]}
+        bare.append(dict(d))
         d.update({k: s.get(k) for k in SPAN_ATTRS})
+        if i in link_of:
+            d[FACT_KEY] = {**link_of[i].attrs, **({"hints": link_of[i].hints} if link_of[i].hints else {})}
         out_spans.append(d)
+    relations = [{"head": bare[link.figure]["token_end"], "child": bare[tgt]["token_end"],
+                  "head_span": bare[link.figure], "child_span": bare[tgt], "label": label}
+                 for link in links for tgt, label in link.relations]
+    meta = record_meta(rec)
+    meta["facts"] = leftover
     input_hash = stable_int_hash(text)
     task = {
         "text": text,
         "tokens": tokens,
         "spans": out_spans,
+        "relations": relations,
         "meta": {"doc_id": rec["doc_id"], "record_id": rec["record_id"], "kind": rec.get("kind")},
-        META_KEY: record_meta(rec),
+        META_KEY: meta,
         BASE_KEY: spans_fingerprint(spans),
         "_input_hash": input_hash,
         "_task_hash": stable_int_hash(text, json.dumps([[s["start"], s["end"], s["label"]] for s in spans])),
@@ -83,15 +107,42 @@ def from_task(d: Mapping[str, Any], where: str) -> dict[str, Any]:
     if not isinstance(meta, Mapping) or "doc_id" not in meta or "record_id" not in meta:
         raise InterchangeError(where, f"task has no '{META_KEY}' with doc_id and record_id (was it exported by fiscal-extract?)")
     where = f"{where} {meta['doc_id']}/{meta['record_id']}"
-    spans = []
+    spans, attrs, hints = [], {}, {}
     for s in d.get("spans") or []:
         if not isinstance(s, Mapping):
             raise InterchangeError(where, f"span is not an object: {s!r}")
         check_span_shape(where, text, s.get("start"), s.get("end"), s.get("label"), s.get("text"))
+        if isinstance(s.get(FACT_KEY), Mapping):
+            a = dict(s[FACT_KEY])
+            hints[len(spans)] = [x for x in a.pop("hints", None) or [] if x in CHECK_FLAGS]
+            attrs[len(spans)] = a
         spans.append(full_span(s["start"], s["end"], s["label"], text, s))
+    by_offsets = {(s["start"], s["end"]): i for i, s in enumerate(spans)}
+    by_token_end: dict[int, int] = {}
+    for i, s in enumerate(d.get("spans") or []):
+        if isinstance(s.get("token_end"), int):
+            by_token_end.setdefault(s["token_end"], i)
+    relations = []
+    raw = d.get("relations") or []
+    if not isinstance(raw, list):
+        raise InterchangeError(where, "'relations' must be a list")
+    for r in raw:
+        if not isinstance(r, Mapping):
+            raise InterchangeError(where, f"relation is not an object: {r!r}")
+        ends = []
+        for end in ("head", "child"):
+            sp = r.get(f"{end}_span")
+            i = by_offsets.get((sp.get("start"), sp.get("end"))) if isinstance(sp, Mapping) else by_token_end.get(r.get(end))
+            if i is None:
+                raise InterchangeError(where, f"relation {r.get('label')!r}: its {end} is not one of the task's spans")
+            ends.append(i)
+        relations.append((ends[0], ends[1], r.get("label")))
+    facts = decode_facts(where, spans, attrs, relations, hints)
+    kept = [f for f in (meta.get("facts") or []) if isinstance(f, Mapping)]
     rec = dict(meta)
     rec["text"] = text
     rec["spans"] = spans
+    rec["facts"] = sorted([*facts, *kept], key=fact_sort_key)
     if d.get("answer") == "accept":
         rec["status"] = "reviewed"
     rec[BASE_KEY] = d.get(BASE_KEY)
