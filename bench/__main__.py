@@ -1,4 +1,5 @@
-"""Run the benches: ``python -m bench`` (all of them) or ``python -m bench NAME [NAME...]``.
+"""Run the benches: ``python -m bench`` (all of them), ``python -m bench NAME [NAME...]``, or
+``python -m bench NAME ARGS...`` (one bench with its own arguments).
 
 A bench is any module ``bench/<name>.py`` exposing ``main(argv) -> int``; it is found by
 discovery, so adding a bench is adding a file. Modules with ``ON_DEMAND = True`` (or listed
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__)
         print("benches:", ", ".join(f"{n} (on demand)" if on_demand(n) else n for n in discover()))
         return 0
+    if argv and argv[0] in discover() and any(a not in discover() for a in argv[1:]):
+        # one bench with its own arguments: ``python -m bench profile FILE --repeat 3``
+        return importlib.import_module(f"bench.{argv[0]}").main(argv[1:])
     chosen = argv or discover()
     unknown = [n for n in chosen if n not in discover()]
     if unknown:
