@@ -9,7 +9,6 @@ and Viterbi decoding over them forbids the invalid BIO transitions (``O → I-X`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -18,45 +17,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-OUTSIDE = "O"
-
-
-@dataclass(frozen=True)
-class TokenSpan:
-    start: int  # token index
-    end: int  # token index, exclusive
-    label: str
-    score: float
-
-
-def _transition_mask(tags: Sequence[str]) -> np.ndarray:
-    """allowed[i, j]: tag j may follow tag i."""
-    n = len(tags)
-    allowed = np.ones((n, n), dtype=bool)
-    for j, tj in enumerate(tags):
-        if tj.startswith("I-"):
-            for i, ti in enumerate(tags):
-                allowed[i, j] = ti in (f"B-{tj[2:]}", tj)
-    return allowed
-
-
-def viterbi(log_probs: np.ndarray, tags: Sequence[str]) -> list[int]:
-    """Best tag sequence under BIO constraints; ``log_probs`` is tokens × tags."""
-    n_tok, n_tag = log_probs.shape
-    if n_tok == 0:
-        return []
-    trans = np.where(_transition_mask(tags), 0.0, -np.inf)
-    start_ok = np.array([0.0 if not t.startswith("I-") else -np.inf for t in tags])
-    score = log_probs[0] + start_ok
-    back = np.zeros((n_tok, n_tag), dtype=np.int32)
-    for k in range(1, n_tok):
-        cand = score[:, None] + trans  # prev × next
-        back[k] = np.argmax(cand, axis=0)
-        score = cand[back[k], np.arange(n_tag)] + log_probs[k]
-    path = [int(np.argmax(score))]
-    for k in range(n_tok - 1, 0, -1):
-        path.append(int(back[k, path[-1]]))
-    return path[::-1]
+from nlp.ml.decode import OUTSIDE, TokenSpan, path_spans, transition_mask, viterbi  # noqa: F401  (re-exported)
 
 
 class SequenceTagger(BaseEstimator):
@@ -101,19 +62,4 @@ class SequenceTagger(BaseEstimator):
         return result
 
     def _spans(self, path: list[int], probs: np.ndarray) -> list[TokenSpan]:
-        spans: list[TokenSpan] = []
-        k = 0
-        while k < len(path):
-            tag = self.tags_[path[k]]
-            if tag == OUTSIDE:
-                k += 1
-                continue
-            label = tag[2:]
-            j = k + 1
-            while j < len(path) and self.tags_[path[j]] == f"I-{label}":
-                j += 1
-            # Span confidence: the weakest token's probability of its decoded tag.
-            score = float(min(probs[t, path[t]] for t in range(k, j)))
-            spans.append(TokenSpan(k, j, label, score))
-            k = j
-        return spans
+        return path_spans(path, probs, self.tags_)

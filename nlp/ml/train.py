@@ -279,6 +279,12 @@ def train_model(out_dir: Path, gold_dir: Path = GOLD_DIR, seed: int = SEED,
         "policy_scores": policy_scores,
         "versions": library_versions(),
     }
+    frozen = extractor.nlp.get_pipe("fiscal_tagger").frozen
+    if frozen is not None:
+        from nlp.ml.frozen import FrozenTagger
+        from nlp.ml.refreeze import card_entry
+
+        card["frozen"] = card_entry(FrozenTagger.load(out_dir / "fiscal_tagger"))
     (out_dir / "model_card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (out_dir / "MODEL_CARD.md").write_text(model_card_markdown(card, report), encoding="utf-8")
     write_manifest(out_dir, {"name": MODEL_NAME, "version": __version__, "training_data_sha256": card["training_data_sha256"]})
@@ -288,6 +294,8 @@ def train_model(out_dir: Path, gold_dir: Path = GOLD_DIR, seed: int = SEED,
 
 
 def model_card_markdown(card: dict[str, Any], report: dict[str, Any]) -> str:
+    from nlp.ml.refreeze import card_markdown_line
+
     v = card["versions"]
     return (
         f"# Model card: {card['name']} {card['version']}\n\n"
@@ -301,6 +309,7 @@ def model_card_markdown(card: dict[str, Any], report: dict[str, Any]) -> str:
         f"- Score calibration: isotonic, fitted on held-out-fold predictions ({card['calibration_points']} points)\n"
         f"- Versions: spaCy {v['spacy']}, scikit-learn {v['scikit-learn']}, jieba {v['jieba']}, skops {v['skops']}, Python {v['python']}\n"
         "- Loading: `manifest.json` (sha256 of every file) is verified before anything is read; the skops file is "
-        "loaded only if it names no type outside `nlp.model_store.TRUSTED_TYPES`.\n\n"
+        "loaded only if it names no type outside `nlp.model_store.TRUSTED_TYPES`.\n"
+        + (card_markdown_line(card["frozen"]) + "\n" if "frozen" in card else "") + "\n"
         "## Evaluation (leave-one-document-out)\n\n" + report_markdown(report)
     )
