@@ -62,45 +62,55 @@ def viterbi(log_probs: np.ndarray, tags: Sequence[str]) -> list[int]:
 
 def viterbi_masked(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndarray) -> list[int]:
     """``viterbi`` for 0/-inf transitions given as a mask, in Python floats (the same IEEE
-    sums as numpy's float64: ``x + 0.0`` is ``x``), one pass over the tokens."""
+    sums as numpy's float64: ``x + 0.0`` is ``x``), one pass over the tokens. A tag any tag may
+    precede takes the previous step's best (``argmax``: the first best); a tag with fewer
+    predecessors (``I-X``: ``B-X`` or ``I-X``) the first best of those, and when all of them
+    are -inf, row 0 and -inf, as ``argmax`` over a column of -inf."""
     n_tok, n_tag = log_probs.shape
     if n_tok == 0:
         return []
     rows = log_probs.tolist()
-    free = [j for j in range(n_tag) if allowed[:, j].all()]  # any tag may precede these
     limited = [(j, [int(i) for i in np.flatnonzero(allowed[:, j])]) for j in range(n_tag) if not allowed[:, j].all()]
+    pairs = [(j, prevs[0], prevs[1]) for j, prevs in limited if len(prevs) == 2]
+    others = [(j, prevs) for j, prevs in limited if len(prevs) != 2]
     neg_inf = float("-inf")
     score = [v if ok else neg_inf for v, ok in zip(rows[0], start_ok.tolist())]
-    backs: list[tuple[int, list[int]]] = [(0, [])]  # per step: the best previous tag, and each limited tag's
+    best_prev: list[int] = [0]  # per step: the best previous tag
+    picks_at: list[list[int]] = [[]]  # per step: each limited tag's previous tag (pairs, then others)
     for k in range(1, n_tok):
         row = rows[k]
         best = max(score)
-        best_i = score.index(best)  # the first best, as argmax
-        new = [best + v for v in row] if len(free) == n_tag else [0.0] * n_tag
-        if len(free) != n_tag:
-            for j in free:
-                new[j] = best + row[j]
+        best_prev.append(score.index(best))
+        new = [best + v for v in row]
         picks = []
-        for j, prevs in limited:
-            p = prevs[0]
+        for j, p, q in pairs:
+            sp, sq = score[p], score[q]
+            if sq > sp:
+                new[j] = sq + row[j]
+                picks.append(q)
+            elif sp == neg_inf:
+                new[j] = neg_inf
+                picks.append(0)
+            else:
+                new[j] = sp + row[j]
+                picks.append(p)
+        for j, prevs in others:
+            p = prevs[0] if prevs else 0
             for i in prevs[1:]:
                 if score[i] > score[p]:
                     p = i
-            if score[p] == neg_inf:  # a column of -inf only: argmax says row 0, the sum stays -inf
+            if not prevs or score[p] == neg_inf:
                 p, new[j] = 0, neg_inf
             else:
                 new[j] = score[p] + row[j]
             picks.append(p)
-        backs.append((best_i, picks))
+        picks_at.append(picks)
         score = new
-    limited_index = {j: n for n, (j, _) in enumerate(limited)}
-    last = max(score)
-    path = [score.index(last)]
+    slot = {j: n for n, (j, *_rest) in enumerate(pairs + others)}
+    path = [score.index(max(score))]
     for k in range(n_tok - 1, 0, -1):
-        best_i, picks = backs[k]
-        j = path[-1]
-        n = limited_index.get(j)
-        path.append(best_i if n is None else picks[n])
+        n = slot.get(path[-1])
+        path.append(best_prev[k] if n is None else picks_at[k][n])
     return path[::-1]
 
 
