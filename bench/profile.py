@@ -1,8 +1,8 @@
 """Where extraction time goes, per component (``python -m bench profile [FILE...] [--repeat N] [--cprofile]``).
 
 Runs the shipped model (``Extractor.load()``) over the given texts (default: the five sources),
-warm, and prints the table: the tokenizer (its memo of repeated runs emptied before each pass,
-so every pass sees each text for the first time), each pipeline component, and serialisation
+warm, and prints the table: the tokenizer (the memos of repeated inputs, the segmenter's and
+the tagger's, emptied before each pass, so every pass sees each text for the first time), each pipeline component, and serialisation
 to the result dict; ms per pass (best of ``--repeat``) and share. ``--cprofile`` adds the top of
 a cProfile of one pass.
 """
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     stages = stage_seconds(ex, docs, args.repeat)
     print(table(stages, sum(map(len, docs)), len(docs)))
     if args.cprofile:
-        clear_memo(ex.nlp.tokenizer)
+        clear_memo(ex.nlp)
         prof = cProfile.Profile()
         prof.enable()
         for d in docs:

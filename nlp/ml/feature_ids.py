@@ -1,20 +1,22 @@
 """The tagger's token features as rows of a frozen weight matrix, without feature dicts.
 
-``doc_feature_ids`` gives, for every token, the sorted row indices of exactly the features
+``FeatureIndex.doc_ids`` gives, for every token, the sorted row indices of exactly the features
 ``nlp.ml.features.doc_features`` names for it that the vocabulary knows (a feature the training
-never saw has no row, as ``DictVectorizer`` drops it). The features of a word (its text,
-shape, affixes, bigrams) and of a word as a neighbour are looked up once per distinct word
-of the document, not once per occurrence; tokens are read from the doc's arrays, not as
-``Token`` objects.
+never saw has no row, as ``DictVectorizer`` drops it). A token's features are those of its
+word (text, shape, affixes, bigrams), of its four nearest content neighbours as neighbours, of
+the characters around it and of its line (a tab: a table row). The rows of a word, in each of
+those five roles, are worked out once and kept in a table shared by later documents (bounded:
+emptied when it reaches ``max_words``), so a document costs a dictionary look-up per distinct
+word and numpy gathers; tokens are read from the doc's arrays, not as ``Token`` objects.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import threading
 from typing import Callable
 
 import numpy as np
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.tokens import Doc
 
 from nlp.ml.features import _edge_class, shape
@@ -27,93 +29,157 @@ def _word_features(w: str, shp: str) -> list[str]:
     return names
 
 
-# a word as the 1st/2nd content token to the left/right
-_NEIGHBOURS: list[Callable[[str, str], list[str]]] = [
+# A word's roles: itself, then the 1st/2nd content token to the left, to the right.
+_ROLES: list[Callable[[str, str], list[str]]] = [
+    _word_features,
     lambda w, shp: [f"L1w={w}", f"L1shape={shp}", f"L1s1={w[-1:]}"],
     lambda w, shp: [f"L2w={w}", f"L2shape={shp}"],
     lambda w, shp: [f"R1w={w}", f"R1shape={shp}", f"R1p1={w[:1]}"],
     lambda w, shp: [f"R2w={w}", f"R2shape={shp}"],
 ]
+_SHIFTS = (0, -1, -2, 1, 2)  # where the token stands whose word plays the role
 
 
-class _Rows:
-    """Feature rows per distinct key, as one ragged array: key ``k``'s rows are
-    ``flat[ptr[k]:ptr[k + 1]]``, ascending, each once (a feature dict holds a name once)."""
+class _Ragged:
+    """Rows per key as one growing ragged array: key ``k``'s rows are ``flat[ptr[k]:ptr[k + 1]]``."""
 
-    def __init__(self, vocab: dict[str, int], names_per_key):
-        known = vocab.get
-        flat: list[int] = []
-        ptr = [0]
-        for names in names_per_key:
-            flat.extend(sorted({f for f in map(known, names) if f is not None}))
-            ptr.append(len(flat))
-        self.flat = np.asarray(flat, dtype=np.int64)
-        self.ptr = np.asarray(ptr, dtype=np.int64)
+    def __init__(self) -> None:
+        self.flat = np.zeros(1024, dtype=np.int64)
+        self.ptr = np.zeros(1024, dtype=np.int64)
+        self.size, self.keys = 0, 0  # used lengths of flat, and keys (ptr holds keys + 1)
+
+    def append(self, rows: list[int], counts: list[int]) -> None:
+        need_flat, need_ptr = self.size + len(rows), self.keys + 1 + len(counts)
+        if need_flat > len(self.flat):
+            self.flat = np.resize(self.flat, max(need_flat, 2 * len(self.flat)))
+        if need_ptr > len(self.ptr):
+            self.ptr = np.resize(self.ptr, max(need_ptr, 2 * len(self.ptr)))
+        self.flat[self.size:need_flat] = rows
+        self.ptr[self.keys + 1:need_ptr] = self.size + np.cumsum(counts, dtype=np.int64)
+        self.size, self.keys = need_flat, self.keys + len(counts)
 
     def gather(self, keys: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(token, row) pairs of every key's rows; ``keys[i]`` belongs to ``tokens[i]``."""
-        starts, lens = self.ptr[keys], self.ptr[keys + 1] - self.ptr[keys]
+        starts = self.ptr[keys]
+        lens = self.ptr[keys + 1] - starts
         total = int(lens.sum())
         first = np.repeat(np.cumsum(lens) - lens, lens)
         rows = self.flat[np.repeat(starts, lens) + (np.arange(total, dtype=np.int64) - first)]
         return np.repeat(tokens, lens), rows
 
 
-def _intern(items) -> tuple[np.ndarray, list]:
-    """Each item's key (its first-seen rank) and the distinct items in that order."""
-    ids: dict = {}
-    keys = [ids.setdefault(x, len(ids)) for x in items]
-    return np.asarray(keys, dtype=np.int64), list(ids)
+class FeatureIndex:
+    """Feature names → weight rows for documents, with the per-word table described above."""
+
+    def __init__(self, vocab: dict[str, int], max_words: int = 50_000):
+        self.vocab, self.max_words = vocab, max_words
+        self.ws_row, self.table_row = vocab.get("ws"), vocab.get("in_table_row")
+        self._lock = threading.Lock()  # the service's thread mode shares one tagger
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every word (a bench measuring first sight calls this between passes)."""
+        self.words: dict[str, int] = {}
+        self.is_space: list[bool] = []
+        self.roles = [_Ragged() for _ in _ROLES]
+        self.edges: dict[str, int] = {}  # "before=" / "after=" + character → row (-1: unknown)
+
+    def _ids(self, names: list[str]) -> list[int]:
+        known = self.vocab.get
+        return sorted({i for i in map(known, names) if i is not None})
+
+    def _add(self, new: list[str]) -> None:
+        shapes = [shape(w) for w in new]
+        for role, make in zip(self.roles, _ROLES):
+            per_word = [self._ids(make(w, s)) for w, s in zip(new, shapes)]
+            role.append([i for ids in per_word for i in ids], [len(ids) for ids in per_word])
+        for w in new:
+            self.words[w] = len(self.words)
+            self.is_space.append(w.isspace())
+
+    def _edge_rows(self, prefix: str, chars: list[str]) -> np.ndarray:
+        out = []
+        for c in chars:
+            r = self.edges.get(prefix + c)
+            if r is None:
+                r = self.vocab.get(prefix + _edge_class(c), -1)
+                self.edges[prefix + c] = r
+            out.append(r)
+        return np.asarray(out, dtype=np.int64)
+
+    def doc_ids(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+        """``(indices, indptr)`` in CSR form: token ``i``'s rows are ``indices[indptr[i]:indptr[i + 1]]``,
+        ascending (the order in which ``DictVectorizer``'s sorted sparse rows sum them)."""
+        with self._lock:
+            return self._doc_ids(doc)
+
+    def _doc_ids(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+        n = len(doc)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        offsets = doc.to_array([IDX, LENGTH, SPACY]).astype(np.int64)  # uint64 from spaCy
+        starts = offsets[:, 0]
+        ends = starts + offsets[:, 1]
+        text = _doc_text(doc, int(ends[-1] + offsets[-1, 2]))
+        local: dict[str, int] = {}
+        local_key = np.asarray([local.setdefault(text[a:b], len(local)) for a, b in zip(starts.tolist(), ends.tolist())],
+                               dtype=np.int64)
+        distinct = list(local)
+        if len(self.words) + len(distinct) > self.max_words:
+            self.clear()
+        new = [w for w in distinct if w not in self.words]
+        if new:
+            self._add(new)
+        table = np.asarray([self.words[w] for w in distinct], dtype=np.int64)
+        word_key = table[local_key]
+        is_ws = np.asarray(self.is_space, dtype=bool)[word_key]
+        content = np.flatnonzero(~is_ws)
+        pairs = []
+        ws_tokens = np.flatnonzero(is_ws)
+        if self.ws_row is not None and len(ws_tokens):
+            pairs.append((ws_tokens, np.full(len(ws_tokens), self.ws_row, dtype=np.int64)))
+        if len(content):
+            content_keys = word_key[content]
+            for role, shift in zip(self.roles, _SHIFTS):
+                if shift == 0:
+                    tokens, keys = content, content_keys
+                elif shift < 0:  # the word stands |shift| content tokens left of the token
+                    tokens, keys = content[-shift:], content_keys[:shift]
+                else:
+                    tokens, keys = content[:-shift], content_keys[shift:]
+                pairs.append(role.gather(keys, tokens))
+            # the characters around each token, and whether its line holds a tab
+            padded = "^" + text + "$"
+            for prefix, at in (("before=", starts[content]), ("after=", ends[content] + 1)):
+                rows = self._edge_rows(prefix, [padded[i] for i in at.tolist()])
+                keep = rows >= 0
+                pairs.append((content[keep], rows[keep]))
+            if self.table_row is not None:
+                line_ends, line_tab, pos = [], [], 0
+                for line in text.split("\n"):
+                    pos += len(line) + 1
+                    line_ends.append(pos)
+                    line_tab.append("\t" in line)
+                tab = np.asarray(line_tab)[np.searchsorted(np.asarray(line_ends), starts[content], side="right")]
+                pairs.append((content[tab], np.full(int(tab.sum()), self.table_row, dtype=np.int64)))
+        token = np.concatenate([t for t, _ in pairs]) if pairs else np.zeros(0, dtype=np.int64)
+        row = np.concatenate([r for _, r in pairs]) if pairs else np.zeros(0, dtype=np.int64)
+        width = len(self.vocab) + 1
+        key = token * width + row
+        key.sort()  # by token, then by row: each token's rows ascending
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key // width, minlength=n), out=indptr[1:])
+        return key % width, indptr
+
+
+def _doc_text(doc: Doc, length: int) -> str:
+    """``doc.text`` without joining every token again: the tokenizer made the doc from the
+    normalised text (``doc._.norm.text``), which it still is when the lengths agree."""
+    norm = doc._.norm if doc.has_extension("norm") else None
+    text = getattr(norm, "text", None)
+    return text if isinstance(text, str) and len(text) == length else doc.text
 
 
 def doc_feature_ids(doc: Doc, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """``(indices, indptr)`` in CSR form: token ``i``'s rows are ``indices[indptr[i]:indptr[i + 1]]``,
-    ascending (the order in which ``DictVectorizer``'s sorted sparse rows sum them)."""
-    text = doc.text
-    n = len(doc)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    offsets = doc.to_array([IDX, LENGTH]).astype(np.int64)  # uint64 from spaCy
-    starts = offsets[:, 0]
-    ends = starts + offsets[:, 1]
-    word_key, distinct = _intern([text[a:b] for a, b in zip(starts.tolist(), ends.tolist())])
-    is_ws = np.asarray([w.isspace() for w in distinct], dtype=bool)[word_key]
-    content = np.flatnonzero(~is_ws)
-    pairs = []
-    ws_tokens = np.flatnonzero(is_ws)
-    ws_row = vocab.get("ws")
-    if ws_row is not None and len(ws_tokens):
-        pairs.append((ws_tokens, np.full(len(ws_tokens), ws_row, dtype=np.int64)))
-    if len(content):
-        shapes = [shape(w) for w in distinct]
-        pairs.append(_Rows(vocab, map(_word_features, distinct, shapes)).gather(word_key[content], content))
-        # the characters around each token, and whether its line holds a tab (a table row)
-        padded = "^" + text + "$"
-        for name, at in (("before=", starts[content]), ("after=", ends[content] + 1)):
-            keys, chars = _intern([padded[i] for i in at.tolist()])
-            pairs.append(_Rows(vocab, ([name + _edge_class(c)] for c in chars)).gather(keys, content))
-        table_row = vocab.get("in_table_row")
-        if table_row is not None:
-            line_ends, line_tab, pos = [], [], 0
-            for line in text.split("\n"):
-                pos += len(line) + 1
-                line_ends.append(pos)
-                line_tab.append("\t" in line)
-            tab = np.asarray(line_tab)[np.searchsorted(np.asarray(line_ends), starts[content], side="right")]
-            pairs.append((content[tab], np.full(int(tab.sum()), table_row, dtype=np.int64)))
-        # neighbours across whitespace: the content tokens 1 and 2 before and after
-        content_keys = word_key[content]
-        for make, shift in zip(_NEIGHBOURS, (-1, -2, 1, 2)):
-            side = _Rows(vocab, map(make, distinct, shapes))
-            if shift < 0:
-                tokens, keys = content[-shift:], content_keys[:shift]
-            else:
-                tokens, keys = content[:-shift], content_keys[shift:]
-            pairs.append(side.gather(keys, tokens))
-    token = np.concatenate([t for t, _ in pairs]) if pairs else np.zeros(0, dtype=np.int64)
-    row = np.concatenate([r for _, r in pairs]) if pairs else np.zeros(0, dtype=np.int64)
-    key = token * (len(vocab) + 1) + row
-    key.sort()  # by token, then by row: each token's rows ascending
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(key // (len(vocab) + 1), minlength=n), out=indptr[1:])
-    return key % (len(vocab) + 1), indptr
+    """``FeatureIndex(vocab).doc_ids(doc)``, with a table for this document only."""
+    return FeatureIndex(vocab).doc_ids(doc)

@@ -47,6 +47,7 @@ class FrozenTagger:
         self.tags_ = list(tags)
         self.features = list(features)
         self.vocab = {f: i for i, f in enumerate(self.features)}
+        self.index = None  # the FeatureIndex, made on first use (it imports spaCy)
         self.weights, self.intercept, self.transitions = weights, intercept, transitions
         self.start_ok = start_mask(self.tags_)
         self.source_sha256 = source_sha256
@@ -67,10 +68,17 @@ class FrozenTagger:
 
     def predict_proba_doc(self, doc: "Doc") -> np.ndarray:
         """tokens × tags: the pipeline's ``predict_proba`` of ``doc_features(doc)``."""
-        from nlp.ml.feature_ids import doc_feature_ids
+        if self.index is None:
+            from nlp.ml.feature_ids import FeatureIndex
 
-        indices, indptr = doc_feature_ids(doc, self.vocab)
+            self.index = FeatureIndex(self.vocab)
+        indices, indptr = self.index.doc_ids(doc)
         return self.proba_from_ids(indices, indptr)
+
+    def clear_memo(self) -> None:
+        """Forget the words seen so far (their feature rows are kept between documents)."""
+        if self.index is not None:
+            self.index.clear()
 
     def proba_from_ids(self, indices: np.ndarray, indptr: np.ndarray) -> np.ndarray:
         n_tok = len(indptr) - 1
@@ -139,5 +147,8 @@ class FrozenTagger:
         if not (isinstance(tags, list) and isinstance(features, list) and all(isinstance(x, str) for x in tags + features)):
             raise ValueError(f"{path / META_FILE}: tags and features must be lists of strings")
         arrays = {key: np.load(path / name, mmap_mode="r" if mmap else None, allow_pickle=False) for key, name in ARRAYS.items()}
-        return cls(tags, features, arrays["weights"], np.array(arrays["intercept"]), np.array(arrays["transitions"]),
+        # a plain read-only array over the mapped file: the pages are shared by every process
+        # that maps it, and indexing skips np.memmap's per-call overhead
+        weights = arrays["weights"].view(np.ndarray) if mmap else arrays["weights"]
+        return cls(tags, features, weights, np.array(arrays["intercept"]), np.array(arrays["transitions"]),
                    meta.get("source_sha256"))
