@@ -103,6 +103,15 @@ def test_masked_viterbi_gives_the_reference_path_ties_included(rows):
     assert viterbi_masked(log_probs, transition_mask(TAGS), start_mask(TAGS)) == viterbi(log_probs, TAGS)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.lists(st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=5, max_size=5),
+                                                       min_size=n, max_size=n)))
+def test_masked_viterbi_with_impossible_tags_gives_the_reference_path(rows):
+    with np.errstate(divide="ignore"):
+        log_probs = np.log(np.array(rows))  # -inf entries: columns of -inf only, argmax's row 0
+    assert viterbi_masked(log_probs, transition_mask(TAGS), start_mask(TAGS)) == viterbi(log_probs, TAGS)
+
+
 def test_a_skops_file_the_arrays_were_not_frozen_from_is_loaded_instead(tmp_path, fitted):
     """Stale frozen arrays are never used: the directory's skops file is the model."""
     d = tmp_path / "m"

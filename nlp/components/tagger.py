@@ -44,6 +44,12 @@ class Calibration:
             return score
         return float(np.interp(score, self.xs, self.ys))
 
+    def many(self, scores: list[float]) -> list[float]:
+        """``[self(s) for s in scores]`` in one ``np.interp`` (elementwise the same values)."""
+        if not self.xs or not scores:
+            return [float(s) for s in scores]
+        return np.interp(np.asarray(scores, dtype=np.float64), self.xs, self.ys).tolist()
+
     def to_json(self) -> dict:
         return {"xs": self.xs, "ys": self.ys}
 
@@ -81,11 +87,13 @@ class StatisticalTagger:
         spans: list[Span] = []
         scores: dict[tuple[int, int, str], float] = {}
         if self.model is not None and len(doc):
-            for ts in self.token_spans(doc):
+            found = self.token_spans(doc)
+            calibrated = self.calibration.many([ts.score for ts in found])
+            for ts, score in zip(found, calibrated):
                 span = Span(doc, ts.start, ts.end, label=ts.label)
                 # not span._: spaCy keys span attributes by offsets alone, and a rule span at the
                 # same offsets must keep its own source, score and value
-                scores[(span.start_char, span.end_char, ts.label)] = round(self.calibration(ts.score), 4)
+                scores[(span.start_char, span.end_char, ts.label)] = round(score, 4)
                 spans.append(span)
         doc.spans["model"] = spans
         doc._.model_scores = scores

@@ -61,40 +61,89 @@ def viterbi(log_probs: np.ndarray, tags: Sequence[str]) -> list[int]:
 
 
 def viterbi_masked(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndarray) -> list[int]:
-    """``viterbi`` for 0/-inf transitions given as a mask, in Python floats (the same IEEE
-    sums as numpy's float64: ``x + 0.0`` is ``x``), one pass over the tokens. A tag any tag may
-    precede takes the previous step's best (``argmax``: the first best); a tag with fewer
-    predecessors (``I-X``: ``B-X`` or ``I-X``) the first best of those, and when all of them
-    are -inf, row 0 and -inf, as ``argmax`` over a column of -inf."""
+    """``viterbi`` for 0/-inf transitions given as a mask: the same path, from the same
+    floating-point sums, with the same tie-breaking (``argmax``: the first best).
+
+    A *free* tag (any tag may precede it) scores the previous step's best plus its own
+    log-probability, so a step is carried by that best alone and by the scores of the few
+    *limited* tags (``I-X``: ``B-X`` or ``I-X`` before it). Only those run in the Python loop;
+    the free tags' scores, and the best previous tag of every step, are then rebuilt with numpy
+    (``best + log_prob``: the same IEEE sum). Masks of another shape, and log-probabilities
+    that are not all finite, take ``_viterbi_loop``."""
     n_tok, n_tag = log_probs.shape
     if n_tok == 0:
         return []
+    free = allowed.all(axis=0)
+    limited = [int(j) for j in np.flatnonzero(~free)]
+    prevs = [[int(i) for i in np.flatnonzero(allowed[:, j])] for j in limited]
+    if not free.any() or any(len(p) != 2 for p in prevs) or not start_ok[free].all() or not np.isfinite(log_probs).all():
+        return _viterbi_loop(log_probs, allowed, start_ok)
+    slot = {j: n for n, j in enumerate(limited)}
+    # BIO: each limited tag I-X is preceded by a free tag (B-X, earlier in tag order) or itself
+    pairs = []
+    for j, (a, b) in zip(limited, prevs):
+        if not (free[a] and b == j and a < b):
+            return _viterbi_loop(log_probs, allowed, start_ok)
+        pairs.append((j, a, slot[j]))
+    neg_inf = float("-inf")
+    rows = log_probs.tolist()
+    best_free = log_probs[:, free].max(axis=1).tolist()  # max over free tags of best + lp = best + this
+    # step 0: free tags may start (checked above); a limited tag scores -inf unless it may start
+    lim = [rows[0][j] if start_ok[j] else neg_inf for j in limited]
+    base = 0.0  # step 0's free scores are lp + 0.0
+    best = max(base + best_free[0], max(lim))
+    bases = [base]
+    lims = [lim]
+    from_self: list[int] = [0]  # per step: bit n set when limited tag n continues itself
+    for k in range(1, n_tok):
+        row, row_prev = rows[k], rows[k - 1]
+        new = []
+        bits = 0
+        for n, (j, p, s) in enumerate(pairs):
+            sp = base + row_prev[p]
+            sq = lim[s]
+            if sq > sp:
+                new.append(sq + row[j])
+                bits |= 1 << n
+            else:  # sp is finite: a free tag's score
+                new.append(sp + row[j])
+        base, lim = best, new
+        best = max(base + best_free[k], max(new))
+        bases.append(base)
+        lims.append(new)
+        from_self.append(bits)
+    scores = np.asarray(bases)[:, None] + log_probs  # the free tags' scores, step by step
+    scores[0, ~start_ok] = neg_inf
+    scores[:, limited] = np.asarray(lims)
+    best_prev = np.argmax(scores, axis=1).tolist()
+    is_free = free.tolist()
+    path = [best_prev[-1]]
+    for k in range(n_tok - 1, 0, -1):
+        t = path[-1]
+        if is_free[t]:
+            path.append(best_prev[k - 1])
+        else:
+            n = slot[t]
+            path.append(t if from_self[k] >> n & 1 else pairs[n][1])
+    return path[::-1]
+
+
+def _viterbi_loop(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndarray) -> list[int]:
+    """``viterbi`` for any 0/-inf mask, one Python pass over every tag of every token."""
+    n_tok, n_tag = log_probs.shape
     rows = log_probs.tolist()
     limited = [(j, [int(i) for i in np.flatnonzero(allowed[:, j])]) for j in range(n_tag) if not allowed[:, j].all()]
-    pairs = [(j, prevs[0], prevs[1]) for j, prevs in limited if len(prevs) == 2]
-    others = [(j, prevs) for j, prevs in limited if len(prevs) != 2]
     neg_inf = float("-inf")
     score = [v if ok else neg_inf for v, ok in zip(rows[0], start_ok.tolist())]
-    best_prev: list[int] = [0]  # per step: the best previous tag
-    picks_at: list[list[int]] = [[]]  # per step: each limited tag's previous tag (pairs, then others)
+    best_prev: list[int] = [0]
+    picks_at: list[list[int]] = [[]]
     for k in range(1, n_tok):
         row = rows[k]
         best = max(score)
         best_prev.append(score.index(best))
         new = [best + v for v in row]
         picks = []
-        for j, p, q in pairs:
-            sp, sq = score[p], score[q]
-            if sq > sp:
-                new[j] = sq + row[j]
-                picks.append(q)
-            elif sp == neg_inf:
-                new[j] = neg_inf
-                picks.append(0)
-            else:
-                new[j] = sp + row[j]
-                picks.append(p)
-        for j, prevs in others:
+        for j, prevs in limited:
             p = prevs[0] if prevs else 0
             for i in prevs[1:]:
                 if score[i] > score[p]:
@@ -106,7 +155,7 @@ def viterbi_masked(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndar
             picks.append(p)
         picks_at.append(picks)
         score = new
-    slot = {j: n for n, (j, *_rest) in enumerate(pairs + others)}
+    slot = {j: n for n, (j, _) in enumerate(limited)}
     path = [score.index(max(score))]
     for k in range(n_tok - 1, 0, -1):
         n = slot.get(path[-1])
