@@ -1228,7 +1228,7 @@ def _codes_named(table, name: str) -> list[str]:
     return [e.code for e in table if _same_name(e.name, name)]
 
 
-_CUES = Path(__file__).parent / "cues"
+_CUES = Path(__file__).resolve().parent.parent / "cues"
 
 
 @lru_cache(maxsize=1)
