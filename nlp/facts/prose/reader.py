@@ -39,6 +39,7 @@ from pathlib import Path
 
 from nlp.checks import PARTIAL_LIST, Link, check_facts, fact_tolerance
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
+from nlp.facts.prose.segments import HEADING, hard_break, joined_break, local_lead, separators
 
 __all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_period"]
 
@@ -96,7 +97,6 @@ _THRESHOLD_AFTER = re.compile(r"\s?(?:及)?以[上下](?![,，。;；])")
 _CLAUSE_LOOK = 80
 _PAREN = re.compile(r"\([^()]{0,60}\)")
 _SCOPE = re.compile(r"^[^的]{0,30}范围内?的")
-_HEADING = re.compile(r"^\s*(?:#|第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}\s?、)")
 # Attributes of an item named elsewhere ("“医疗保障工作经费”项目，预算金额 100万元",
 # "项目名称：X / 项目金额：100万元", "(九)X项目情况说明 … 6) 年度预算安排：50 万元"): the figure is
 # about that item, and the attribute may state the basis (GUIDELINES §8 facts whose subject is implied).
@@ -244,15 +244,6 @@ def _inside(ranges: list[tuple[int, int]], start: int) -> bool:
     return lo < len(ranges) and ranges[lo][0] <= start <= ranges[lo][1]
 
 
-def _joined_break(norm, text: str, i: int) -> bool:
-    """Whether the client's text had a line break, joined by normalisation (a wrapped line),
-    just before normalised position ``i``."""
-    if norm is None or not 0 < i < len(norm.starts) or text[i - 1] == "\n" or text[i] == "\n":
-        return False
-    a, b = norm.starts[i - 1], norm.starts[i]
-    return b - a > 1 and "\n" in norm.original[a + 1: b]
-
-
 def _reasons(text: str, norm=None, figures: list[int] = ()) -> list[tuple[int, int, str]]:
     """``主要原因是:…`` regions: (start of the cue, end of the cause, the cause).
 
@@ -274,7 +265,7 @@ def _reasons(text: str, norm=None, figures: list[int] = ()) -> list[tuple[int, i
         while b < len(text) and text[b] not in ";。!?\n" and b - a < 300:
             b += 1
         for j in range(a + 1, b):
-            if _joined_break(norm, text, j):
+            if joined_break(norm, text, j):
                 clause_end = j
                 while clause_end < b and text[clause_end] not in ",;。":
                     clause_end += 1
@@ -363,98 +354,6 @@ def _balance_quotes(s: str) -> str:
     while s and s[-1] in "“”" and not (s[-1] == "”" and "“" in s[:-1]):
         s = s[:-1]
     return s
-
-
-_LIST_CLOSE = re.compile(r"(?:^|[\s。;:,])[\d一二三四五六七八九十]{1,2}\)$")
-
-
-def _is_list_close(text: str, i: int) -> bool:
-    """A ")" that closes a list marker such as "6)", not a parenthesis."""
-    return text[i] == ")" and bool(_LIST_CLOSE.search(text[max(0, i - 4): i + 1]))
-
-
-def _local_lead(text: str, a: int, b: int, enumeration: bool = True) -> tuple[int, bool]:
-    """Start of the clause that ends at ``b`` (scanning back no further than ``a``) and whether
-    it opens inside parentheses. Separators inside parentheses do not count; a line break
-    counts unless it only wraps a long line mid-sentence."""
-    depth = 0
-    i = b - 1
-    while i >= a:
-        c = text[i]
-        if c == ")" and not _is_list_close(text, i):
-            depth += 1
-        elif c == "(":
-            if depth == 0:
-                return i + 1, True
-            depth -= 1
-        elif depth == 0 and (c in ",;。:!?" or c == "、" and enumeration or c == "\n" and _hard_break(text, i)):
-            return i + 1, False
-        i -= 1
-    return a, False
-
-
-_LOOKBACK = 400  # characters looked back for the line before a break: bounds the work per break
-
-
-def _line_before(text: str, i: int) -> Optional[str]:
-    """The non-blank line ending before the line break at ``i`` (None after a long blank run)."""
-    j = i
-    floor = max(0, i - _LOOKBACK)
-    while j > floor and text[j - 1] in " \t\n":
-        j -= 1
-    if j > 0 and text[j - 1] in " \t\n":
-        return None
-    line_start = text.rfind("\n", max(0, j - _LOOKBACK), j) + 1
-    return text[line_start:j]
-
-
-def _hard_break(text: str, i: int) -> bool:
-    """Whether the line break at ``i`` ends a line (heading, paragraph) rather than wraps one."""
-    prev = _line_before(text, i)
-    if not prev or prev[-1] in "。;:!?":
-        return True
-    # a heading ends its line, unless normalisation joined it to the paragraph after it
-    return len(prev) < 15 or bool(_HEADING.match(prev)) and len(prev) <= 30
-
-
-def _break_kind(text: str, i: int) -> str:
-    """A line break as a separator: a wrapped line is nothing, a line ending in ";" or "," is a
-    statement break (lists run on over such lines), one after ":" a sentence break, any other
-    a paragraph break."""
-    if not _hard_break(text, i):
-        return ""
-    prev = _line_before(text, i)
-    last = prev[-1] if prev else ""
-    if last in ";,、":
-        return ";"
-    if last == ":":
-        return "。"
-    return "\n"
-
-
-def _separators(text: str, a: int, b: int) -> str:
-    """The strongest separator between a and b outside parentheses: "\\n", "。", ";", "," or ""."""
-    strongest = ""
-    rank = {"": 0, ",": 1, ";": 2, "。": 3, "\n": 4}
-    depth = 0
-    i = a
-    while i < b:
-        c = text[i]
-        if c == "(":
-            depth += 1
-        elif c == ")" and not _is_list_close(text, i):
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            if c == "\n":
-                k = _break_kind(text, i)
-                while i + 1 < b and text[i + 1] in " \t\n":  # one decision per blank run
-                    i += 1
-            else:
-                k = "。" if c in "。!?" else ";" if c == ";" else "," if c in ",、:" else ""
-            if rank[k] > rank[strongest]:
-                strongest = k
-        i += 1
-    return strongest
 
 
 def _trigger(lead: str, change_ents: list[Span], lead_start: int) -> tuple[Optional[str], bool, Optional[int]]:
@@ -594,8 +493,8 @@ class _ProseReader:
                 if self.reasons[r][1] <= ent.start_char:
                     gap_start = max(gap_start, self.reasons[r][1])
                 r += 1
-            sep = _separators(text, prev_end, ent.start_char)
-            if sep in ("", ",") and gap_start > prev_end and _joined_break(self.doc._.norm, text, gap_start):
+            sep = separators(text, prev_end, ent.start_char)
+            if sep in ("", ",") and gap_start > prev_end and joined_break(self.doc._.norm, text, gap_start):
                 sep = "。"  # a cause ended at a wrapped line that starts a new item
             # paragraph/sentence/statement bookkeeping
             if sep in ("\n", "。"):
@@ -609,7 +508,7 @@ class _ProseReader:
                 sent_period = self.period
                 stmt_base = None
                 coord, coord_next, chain = [], 0, None
-                heading = any(_HEADING.match(ln) for ln in text[prev_end: ent.start_char].split("\n")[1:])
+                heading = any(HEADING.match(ln) for ln in text[prev_end: ent.start_char].split("\n")[1:])
                 scopes = self._close_scopes(scopes, "paragraph" if new_para else "sentence", heading)
             elif sep == ";":
                 stmt += 1
@@ -621,12 +520,12 @@ class _ProseReader:
             dm = None
             for dm in _STATUS_DATE.finditer(text, lead_floor, ent.start_char):
                 pass
-            if dm is not None and _separators(text, dm.end(), ent.start_char) not in ("\n", "。"):
+            if dm is not None and separators(text, dm.end(), ent.start_char) not in ("\n", "。"):
                 sent_period = dm.group(1)
-            lead_start, in_paren = _local_lead(text, lead_floor, ent.start_char)
+            lead_start, in_paren = local_lead(text, lead_floor, ent.start_char)
             if _COORD.search(text, lead_start, ent.start_char) and text[lead_start - 1: lead_start] == "、":
                 # "收、支总计各是 X、Y": the coordinated names are one lead
-                lead_start, in_paren = _local_lead(text, lead_floor, ent.start_char, enumeration=False)
+                lead_start, in_paren = local_lead(text, lead_floor, ent.start_char, enumeration=False)
             lead = text[lead_start: ent.start_char]
             # list openers in the gap
             gap = text[max(gap_start, ent.start_char - MAX_LEAD): ent.start_char]
@@ -823,7 +722,7 @@ class _ProseReader:
             subject, basis = _clean_subject(pre_subject)
         if subject is None and self.text[lead_start - 1: lead_start] == ":" and (not norm_lead or basis is not None):
             # "年度预算安排:27万元": a label before the colon; "行政运行(2130201):年初预算为 X"
-            label_start, _ = _local_lead(self.text, max(0, lead_start - 1 - 60), lead_start - 1)
+            label_start, _ = local_lead(self.text, max(0, lead_start - 1 - 60), lead_start - 1)
             label_text = self.text[label_start: lead_start - 1]
             lm = _CHAIN.search(label_text) or _CODE_PAREN.search(label_text)
             if lm is not None:
@@ -1153,7 +1052,7 @@ class _ProseReader:
             # the statement the cause belongs to: back to the previous ";" / "。" / paragraph
             a = ra
             floor = max(0, ra - 500)
-            while a > floor and text[a - 1] not in ";。!?" and not (text[a - 1] == "\n" and _hard_break(text, a - 1)):
+            while a > floor and text[a - 1] not in ";。!?" and not (text[a - 1] == "\n" and hard_break(text, a - 1)):
                 a -= 1
             i = bisect_left(starts, a)
             while i < len(starts) and starts[i] < ra:
