@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.facts.prose import segments
+from nlp.facts.prose import reasons, segments
 from nlp.facts.prose.cues import load
 
 
@@ -29,3 +29,15 @@ def test_lead_of_a_figure(case):
 def test_strongest_separator(case):
     text = case["text"]
     assert segments.separators(text, 0, len(text)) == case["separator"]
+
+
+# -- stated causes ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _cases("reasons", "cause"))
+def test_cause_is_read(case):
+    assert [cause for _, _, cause in reasons.reason_regions(case["text"])] == [case["cause"]]
+
+
+@pytest.mark.parametrize("case", _cases("reasons", "no_cause"))
+def test_no_cause(case):
+    assert [cause for _, _, cause in reasons.reason_regions(case["text"]) if cause] == []

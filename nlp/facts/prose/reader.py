@@ -39,7 +39,9 @@ from pathlib import Path
 
 from nlp.checks import PARTIAL_LIST, Link, check_facts, fact_tolerance
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
-from nlp.facts.prose.segments import HEADING, hard_break, joined_break, local_lead, separators
+from nlp.facts.prose.reasons import attach_reasons, reason_regions
+from nlp.facts.prose.regions import inside, table_ranges
+from nlp.facts.prose.segments import HEADING, joined_break, local_lead, separators
 
 __all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_period"]
 
@@ -132,7 +134,6 @@ _CHAIN = re.compile(r"(?P<lei>[^\s,;。:()]{2,20})\(类\)(?P<kuan>[^\s,;。:]{2,
 _CODE_PAREN = re.compile(r"\((?P<code>\d{3}(?:\d{2}){0,2})\)\s?:?\s?$")
 # the clause before a figure's own, when it only states a comparison: "收入总计与2021年度相比，"
 _PRE_COMPARE = re.compile(r"(?P<subj>[^,;。:\n]{0,30}?)(?P<cmp>(?:与|较|比|同)[^,;。:\n]{0,16}?(?:相比|比较|对比)?)\s?[,:]\s?$")
-_REASON = re.compile(r"(?<!主)主要原因(?:是|为|在于)?|(?<=,)主要是")
 
 
 @dataclass
@@ -204,84 +205,6 @@ def document_period(doc: Doc) -> Optional[str]:
 
 def _minus_one(year: Optional[str]) -> Optional[str]:
     return str(int(year) - 1) if year and year.isdigit() else None
-
-
-def _table_lines(text: str) -> list[tuple[int, int]]:
-    """Character ranges of table rows (tab-separated cells): those figures are table facts."""
-    out = []
-    pos = 0
-    for line in text.split("\n"):
-        end = pos + len(line)
-        if "\t" in line:
-            out.append((pos, end))
-        pos = end + 1
-    return out
-
-
-def _table_ranges(text: str, tables) -> list[tuple[int, int]]:
-    """Table rows as tab lines, and every grid and target table fiscal_layout read in any
-    form (space-aligned, pipe, CSV, HTML, one cell per line): sorted and disjoint."""
-    ranges = _table_lines(text) + [(t.start, t.end) for t in (tables or []) if t.kind in ("grid", "target")]
-    ranges.sort()
-    out: list[tuple[int, int]] = []
-    for a, b in ranges:
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def _inside(ranges: list[tuple[int, int]], start: int) -> bool:
-    """Whether ``start`` lies in one of the sorted, disjoint ``ranges`` (binary search)."""
-    lo, hi = 0, len(ranges)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ranges[mid][1] < start:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < len(ranges) and ranges[lo][0] <= start <= ranges[lo][1]
-
-
-def _reasons(text: str, norm=None, figures: list[int] = ()) -> list[tuple[int, int, str]]:
-    """``主要原因是:…`` regions: (start of the cue, end of the cause, the cause).
-
-    A cause ends at a line break that normalisation joined when the next line states a figure:
-    PDF lists such as ``主要原因是:无出国安排`` / ``公务接待 2.57万元,…`` lose their breaks."""
-    out = []
-    pos = 0
-    for m in _REASON.finditer(text):
-        if m.start() < pos:
-            continue
-        a = m.end()
-        # the cause itself: skip ":" and blanks; a cue at a line end continues on the next line
-        while a < len(text) and text[a] in ": \t":
-            a += 1
-        if a < len(text) and text[a] == "\n":
-            while a < len(text) and text[a] in "\n \t":
-                a += 1
-        b = a
-        while b < len(text) and text[b] not in ";。!?\n" and b - a < 300:
-            b += 1
-        for j in range(a + 1, b):
-            if joined_break(norm, text, j):
-                clause_end = j
-                while clause_end < b and text[clause_end] not in ",;。":
-                    clause_end += 1
-                # the new line must open with a name of its own ("公务接待 2.57万元"), not
-                # continue a word ("公务用车保|有 0辆")
-                k = bisect_left(figures, j)
-                f = figures[k] if k < len(figures) else len(text)
-                if f < clause_end and len(re.findall(r"[\u4e00-\u9fff]", text[j:f])) >= 2:
-                    b = j
-                    break
-        cause = text[a:b]
-        cause = re.sub(r"^(?:主要原因(?:是|为)?:?)+", "", cause)  # "主要原因是:主要原因是没有此项支出"
-        cause = "".join(cause.split()).strip(",:")
-        out.append((m.start(), b, cause))
-        pos = b
-    return out
 
 
 def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
@@ -384,13 +307,13 @@ class _ProseReader:
         self.facts: list[Fact] = []
         self.links: list[Link] = []
         figures = sorted(e.start_char for e in doc.ents if e.label_ in VALUE_LABELS)
-        self.reasons = _reasons(self.text, doc._.norm, figures)
+        self.reasons = reason_regions(self.text, doc._.norm, figures)
         self._reason_starts = [a for a, _, _ in self.reasons]
         self._by_label: dict[str, tuple[list[Span], list[int]]] = {}
         for label in ("CHANGE", "SUBJECT"):
             ents = [e for e in doc.ents if e.label_ == label]
             self._by_label[label] = (ents, [e.start_char for e in ents])
-        self.tables = _table_ranges(self.text, doc._.tables)
+        self.tables = table_ranges(self.text, doc._.tables)
         layout = doc.spans["layout"] if "layout" in doc.spans else []
         self.layout = sorted((s.start_char, s.end_char) for s in layout)
         self._topics: list[_Topic] = []  # every topic introduced, in order
@@ -399,7 +322,7 @@ class _ProseReader:
 
     # -- entity helpers ------------------------------------------------------------------
     def _excluded(self, start: int) -> bool:
-        return _inside(self.tables, start) or _inside(self.layout, start)
+        return inside(self.tables, start) or inside(self.layout, start)
 
     def _in_reason(self, start: int) -> bool:
         i = bisect_right(self._reason_starts, start) - 1
@@ -614,7 +537,7 @@ class _ProseReader:
 
         self._close_scopes(scopes, "end", False)
         self._paragraph_sum(para_total, para_items)
-        self._attach_reasons()
+        attach_reasons(self.facts, self.text, self.reasons)
         return ProseResult(self.facts, self.links)
 
     # -- reading one figure ---------------------------------------------------------------
@@ -1041,25 +964,6 @@ class _ProseReader:
         slack = sum((fact_tolerance(self.facts[i], self.text) for i in [whole, *parts]), Decimal(0))
         if abs(value(whole) - sum((value(i) for i in parts), Decimal(0))) <= slack:
             self.links.append(Link("change_sum", {"total": total.change, "parts": [t.change for t in items]}))
-
-    # -- reasons --------------------------------------------------------------------------
-    def _attach_reasons(self) -> None:
-        text = self.text
-        starts = [f.evidence.start for f in self.facts]  # facts are in text order
-        for ra, rb, cause in self.reasons:
-            if not cause:
-                continue
-            # the statement the cause belongs to: back to the previous ";" / "。" / paragraph
-            a = ra
-            floor = max(0, ra - 500)
-            while a > floor and text[a - 1] not in ";。!?" and not (text[a - 1] == "\n" and hard_break(text, a - 1)):
-                a -= 1
-            i = bisect_left(starts, a)
-            while i < len(starts) and starts[i] < ra:
-                if self.facts[i].reason is None:
-                    self.facts[i] = self.facts[i].model_copy(update={"reason": cause})
-                i += 1
-
 
 
 _HAN_DIGITS = re.compile(r"[一二两三四五六七八九十]")
