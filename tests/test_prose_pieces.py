@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.facts.prose import reasons, segments
+from nlp.facts.prose import periods, reasons, segments
 from nlp.facts.prose.cues import load
 
 
@@ -41,3 +41,39 @@ def test_cause_is_read(case):
 @pytest.mark.parametrize("case", _cases("reasons", "no_cause"))
 def test_no_cause(case):
     assert [cause for _, _, cause in reasons.reason_regions(case["text"]) if cause] == []
+
+
+# -- periods and base periods -----------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _cases("periods", "base"))
+def test_base_period_of_a_comparison(case):
+    m = periods.last_comparison(case["lead"])
+    assert (periods.base_of(m, case["period"]) if m is not None else None) == case["base"]
+
+
+@pytest.mark.parametrize("case", _cases("periods", "pre_compare"))
+def test_comparison_in_a_clause_of_its_own(case):
+    pre = periods.pre_comparison(case["before"], case["period"])
+    assert (pre or (None, None)) == (case["base"], case["subject"])
+
+
+@pytest.mark.parametrize("case", _cases("periods", "stated_year"))
+def test_year_stated_for_the_figure(case):
+    assert periods.stated_year(case["text"]) == case["year"]
+
+
+@pytest.mark.parametrize("case", _cases("periods", "own_period"))
+def test_figure_of_the_previous_year(case):
+    assert periods.own_period(case["text"], case["period"]) == (case["own"], case["rest"])
+
+
+@pytest.mark.parametrize("case", _cases("periods", "prior"))
+def test_base_years_amount_stated_inline(case):
+    m = periods.last_comparison(case["lead"])
+    base = periods.base_of(m, case["period"]) if m is not None else None
+    assert periods.names_prior_amount(case["lead"], m, base) is case["prior"]
+
+
+@pytest.mark.parametrize("case", _cases("periods", "status_date"))
+def test_status_date_gives_the_year(case):
+    assert periods.status_year(case["text"], 0, len(case["text"])) == case["year"]

@@ -39,6 +39,9 @@ from pathlib import Path
 
 from nlp.checks import PARTIAL_LIST, Link, check_facts, fact_tolerance
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
+from nlp.facts.prose import periods
+from nlp.facts.prose.periods import (YEAR, base_of, document_period, last_comparison, names_prior_amount, pre_comparison,
+                                     stated_year, status_year)
 from nlp.facts.prose.reasons import attach_reasons, reason_regions
 from nlp.facts.prose.regions import inside, table_ranges
 from nlp.facts.prose.segments import HEADING, joined_break, local_lead, separators
@@ -53,12 +56,6 @@ MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any i
 # --- lexical cues (all applied to a bounded lead; each starts with a look-behind of its own
 # first class where a run of it could be rescanned) ------------------------------------------
 
-_YEAR = re.compile(r"(?<!\d)(\d{4})\s?年(?:度)?+")
-# A comparison: what the figure is measured against.
-_COMPARE = re.compile(
-    r"(?<![较比与])(?:较|比|与)\s?(?:(?P<year>\d{4})\s?年(?:度)?|(?P<prev>上一?年(?:度)?|去年(?:度)?|上年同期)|(?P<budget>(?:年初|全年)?预算数?)|(?P<this>本年))"
-    r"|(?<!同)同比"
-)
 _TEMPLATE = re.compile(r"增加\(减少\)|增长\(下降\)|减少\(增加\)|下降\(增长\)|增\(减\)|减\(增\)|增减")
 _TRIGGERS = (
     ("增加", "increase"), ("增长", "increase"), ("上升", "increase"), ("提高", "increase"), ("增", "increase"),
@@ -77,7 +74,6 @@ _BASIS_WORDS = {"预算", "决算", "预算数", "决算数", "执行数", "年�
                 "调整预算", "调整预算数", "支出决算", "支出预算", "支出决算数"}
 _NO_ITEM = {"支出", "收入"}  # what is left of "支出决算为" once the basis is gone: the item being discussed
 _COMPARATORS = "≥≤=><"
-_LAST_YEAR = re.compile(r"(?<![较比与上])上一?年(?:度)?(?=(?:年初|全年)?(?:决算数|预算数|执行数|同期|支出|收入))")
 _WHOLE = re.compile(r"(?:总额|总计)$")
 _COORD = re.compile(r"(?<![各分])(?:各是|各为|均为|均是|分别是|分别为|分别(?=增|减|下降|上升|为|是|占|佔)|各(?=增|减|下降|上升|占|佔))")
 _ORG = re.compile(r"(?:本部门|本单位|我部门|我单位|我局|本局|部门|单位(?=\d)|[\u4e00-\u9fff]局(?:市本级|本级|\(本级\))?)")
@@ -126,14 +122,10 @@ _BACK_REFERENCE = re.compile(r"(?:等|此|这|该|上述|以上|前述)\s?$")
 _DURATION = re.compile(r"^(?:个)?(?:工作日|天|日|小时|周|月|年|季度)")
 # "从 20 个工作日压缩为 15 个工作日": the second figure is the same item's new level
 _FROM_TO = re.compile(r"(?:压缩|缩短|减少|降低|下降|增加|提高|提升|增长|延长)(?:为|至|到)$")
-# "截至 2025 年 7 月 31 日，部门共有车辆 0 辆": a status count takes the year of its date
-_STATUS_DATE = re.compile(r"(?:截至|截止)\s?(\d{4})\s?年")
 # "公共安全支出(类)法院(款)行政运行(项)": the 项 names the item, the chain its code;
 # "森林资源管理(2130207)": the code in parentheses
 _CHAIN = re.compile(r"(?P<lei>[^\s,;。:()]{2,20})\(类\)(?P<kuan>[^\s,;。:]{2,24}?)\(款\)(?P<xiang>[^\s,;。:]{2,30}?)\(项\)\s?:?\s?$")
 _CODE_PAREN = re.compile(r"\((?P<code>\d{3}(?:\d{2}){0,2})\)\s?:?\s?$")
-# the clause before a figure's own, when it only states a comparison: "收入总计与2021年度相比，"
-_PRE_COMPARE = re.compile(r"(?P<subj>[^,;。:\n]{0,30}?)(?P<cmp>(?:与|较|比|同)[^,;。:\n]{0,16}?(?:相比|比较|对比)?)\s?[,:]\s?$")
 
 
 @dataclass
@@ -194,19 +186,6 @@ def _is_zero(value: str) -> bool:
         return False
 
 
-def document_period(doc: Doc) -> Optional[str]:
-    """The document's fiscal year: ``doc._.period`` (fiscal_layout), else the first year in
-    the text (titles come first: ``2021 年度部门决算``)."""
-    if doc._.period:
-        return str(doc._.period)[:4]
-    m = _YEAR.search(doc.text[:4000])
-    return m.group(1) if m else None
-
-
-def _minus_one(year: Optional[str]) -> Optional[str]:
-    return str(int(year) - 1) if year and year.isdigit() else None
-
-
 def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
     """The noun phrase of a lead, normalised, and the basis its tail declares."""
     s = "".join(phrase.split())
@@ -218,7 +197,7 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
     # organisation and year prefixes: "本部门 2021年度收入总计" → "收入总计"; whatever precedes
     # the report year is the reporting unit ("湖南省常德市第一中医医院2022年度“三公”经费")
     cut_at = 0
-    for y in _YEAR.finditer(s):
+    for y in YEAR.finditer(s):
         if y.start() > 0 and len(s) - y.end() >= 2 and not re.search(r"[较比与止至截]$", s[: y.start()]):
             cut_at = y.start()
     s = s[cut_at:]
@@ -232,7 +211,7 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
         before = s
         s = _LIST_MARK.sub("", s)
         s = _LEADING.sub("", s)
-        y = _YEAR.match(s)
+        y = YEAR.match(s)
         if y:
             s = s[y.end():]
             # "2021年年末实有人数", "2021年末实有人数": the date, not the item ("年末结转和结余" is one)
@@ -440,11 +419,7 @@ class _ProseReader:
                 coord, coord_next, chain = [], 0, None
                 scopes = self._close_scopes(scopes, "statement", False)
             lead_floor = max(gap_start, ent.start_char - MAX_LEAD)
-            dm = None
-            for dm in _STATUS_DATE.finditer(text, lead_floor, ent.start_char):
-                pass
-            if dm is not None and separators(text, dm.end(), ent.start_char) not in ("\n", "。"):
-                sent_period = dm.group(1)
+            sent_period = status_year(text, lead_floor, ent.start_char) or sent_period
             lead_start, in_paren = local_lead(text, lead_floor, ent.start_char)
             if _COORD.search(text, lead_start, ent.start_char) and text[lead_start - 1: lead_start] == "、":
                 # "收、支总计各是 X、Y": the coordinated names are one lead
@@ -560,34 +535,18 @@ class _ProseReader:
                     break
 
         # base period from a comparison; the subject part is what comes before it
-        base = None
-        cmp_at = None
-        m = None
-        for m in _COMPARE.finditer(lead):
-            pass
-        if m is not None:
-            cmp_at = m.start()
-            if m.group(0) == "同比" or m.group("prev"):
-                base = _minus_one(sent_period)
-            elif m.group("year"):
-                base = m.group("year")
-            elif m.group("budget") or m.group("this"):
-                base = sent_period
+        m = last_comparison(lead)
+        cmp_at = m.start() if m is not None else None
+        base = base_of(m, sent_period) if m is not None else None
         direction, template, trig_at = _trigger(lead, change_ents, lead_start)
         # a comparison said in a clause of its own before the figure's: "收入总计与2021年度相比，减少 X"
         pre_subject = None
         if m is None and trig_at is not None and not template:
-            pm_ = _PRE_COMPARE.search(before)
-            if pm_ is not None:
-                pre = _COMPARE.search(pm_.group("cmp"))
-                if pre is not None:
-                    base = (_minus_one(sent_period) if pre.group(0) == "同比" or pre.group("prev")
-                            else pre.group("year") or (sent_period if pre.group("budget") or pre.group("this") else None))
-                    pre_subject = pm_.group("subj")
+            pre = pre_comparison(before, sent_period)
+            if pre is not None:
+                base, pre_subject = pre
         # "比 2022 年的 10,083,978.73 元增加…": the amount of the base year, stated inline
-        prior = (m is not None and base is not None and trig_at is None and not template and label == "AMOUNT"
-                 and "".join(lead[m.end():].split()) in ("的", "的决算数", "的预算数", "决算数", "预算数")
-                 and m.group(0) != "同比")
+        prior = trig_at is None and not template and label == "AMOUNT" and names_prior_amount(lead, m, base)
         is_coord = bool(_COORD.search(lead[-12:] if trig_at is None else lead[max(0, trig_at - 3):]))
 
         share_total = None
@@ -624,18 +583,8 @@ class _ProseReader:
             subject_part = subject_part[: cm.start()] + item
         if is_coord:
             subject_part = re.sub(r"(?:分别|各)\s?$", "", _COORD.split(subject_part)[0])
-        year = None
-        for y in _YEAR.finditer(subject_part):
-            before = subject_part[max(0, y.start() - 3): y.start()]
-            after = subject_part[y.end(): y.end() + 3]
-            if not re.search(r"[较比与止至]\s?$", before) and not re.match(r"\s?\d{1,2}\s?月", after):
-                year = y.group(1)
-        own_period = None
-        pm = _LAST_YEAR.search(subject_part)
-        if pm:
-            # "上年度决算数为 X", "上年支出 X": a figure of the year before (not "上年结转", an item)
-            own_period = _minus_one(sent_period)
-            subject_part = subject_part[: pm.start()] + subject_part[pm.end():]
+        year = stated_year(subject_part)
+        own_period, subject_part = periods.own_period(subject_part, sent_period)
         subject, basis = _clean_subject(subject_part)
         if subject is None and m is not None and trig_at is not None and trig_at > m.end():
             # "比去年收、支总计各减少 X": the item is said between the comparison and the trigger
