@@ -18,6 +18,13 @@ It calls, under that prefix:
 State-changing calls need the token in ``FISCAL_ANNOTATION_TOKEN``: ``Authorization:
 Bearer <token>`` (or HTTP Basic with the token as password, which is what Label Studio's
 "basic auth" model setting sends). Without a configured token they are off (403).
+
+A refusal must show in Label Studio as the failure it is. Label Studio (1.23) marks the model
+"Error" when ``/webhook`` answers an error, but its next state refresh calls ``/health`` and
+``/setup`` and, if they succeed, shows "Connected" again. So ``/setup`` answers with the
+refusal too: credentials that Label Studio sends and the server does not accept (401/403),
+and, for a project whose retrain request (``START_TRAINING``, ``/train``) was refused, that
+refusal (403 ``retrain_refused``) until Label Studio connects with the token.
 """
 
 from __future__ import annotations
@@ -167,6 +174,8 @@ class RetrainQueue:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._thread: Optional[threading.Thread] = None
+        # Label Studio project id -> why its last retrain request was refused (module doc)
+        self.refused: dict[str, str] = {}
 
     def submit(self, reason: str) -> Job:
         with self._lock:
@@ -223,6 +232,16 @@ def get_gold_dir() -> Path:
     from nlp.annotation.records import GOLD_DIR
 
     return Path(os.environ.get("FISCAL_GOLD_DIR") or GOLD_DIR)
+
+
+def ls_project_id(project: Any) -> str:
+    """The Label Studio project id in a payload: ``/setup`` sends ``"<id>.<created>"``, webhooks
+    the serialised project; ``"*"`` when none is given."""
+    if isinstance(project, dict):
+        project = project.get("id")
+    if project is None or isinstance(project, bool):
+        return "*"
+    return str(project).split(".", 1)[0]
 
 
 def require_token(authorization: Optional[str] = Header(None)) -> None:
@@ -357,8 +376,24 @@ def health(model_info: dict = Depends(get_model_info), queue: RetrainQueue = Dep
 
 
 @router.post("/setup", response_model=SetupResponse)
-def setup(req: SetupRequest, model_info: dict = Depends(get_model_info)) -> SetupResponse:
+def setup(req: SetupRequest, model_info: dict = Depends(get_model_info), queue: RetrainQueue = Depends(get_retrain_queue),
+          authorization: Optional[str] = Header(None)) -> SetupResponse:
     check_label_config(req.label_schema)
+    pid = ls_project_id(req.project)
+    if authorization:  # Label Studio connects with credentials: they must be the ones that work
+        try:
+            require_token(authorization)
+        except ApiError as e:
+            raise ApiError(e.status, e.code, f"Label Studio's model connection sends credentials this server "
+                                             f"refuses: {e.message}") from None
+        queue.refused.pop(pid, None)
+        queue.refused.pop("*", None)
+    else:
+        why = queue.refused.get(pid) or queue.refused.get("*")
+        if why:
+            raise ApiError(403, "retrain_refused",
+                           f"a retrain request from this project was refused ({why}); connect the model with "
+                           f"Basic auth (password = {TOKEN_ENV}) to train, or restart the server to predict only")
     return SetupResponse(model_version=model_version(model_info))
 
 
@@ -370,9 +405,18 @@ async def predict(req: PredictRequest, runner: ExtractionRunner = Depends(get_ru
     return predictions(texts, entities, model_version(model_info))
 
 
-@router.post("/train", response_model=RetrainResponse, status_code=201, dependencies=[Depends(require_token)])
+def _authorize_retrain(authorization: Optional[str], project: Any, queue: RetrainQueue) -> None:
+    try:
+        require_token(authorization)
+    except ApiError as e:
+        queue.refused[ls_project_id(project)] = f"{e.status} {e.code}: {e.message}"
+        raise
+
+
+@router.post("/train", response_model=RetrainResponse, status_code=201)
 def train(req: TrainRequest, queue: RetrainQueue = Depends(get_retrain_queue),
-          gold_dir: Path = Depends(get_gold_dir)) -> RetrainResponse:
+          gold_dir: Path = Depends(get_gold_dir), authorization: Optional[str] = Header(None)) -> RetrainResponse:
+    _authorize_retrain(authorization, req.project, queue)
     imported = import_annotated_tasks(req.annotations or [], gold_dir)
     job = queue.submit("train request")
     return RetrainResponse(status="queued", job=asdict(job), imported=imported)
@@ -381,9 +425,13 @@ def train(req: TrainRequest, queue: RetrainQueue = Depends(get_retrain_queue),
 TRAIN_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED", "START_TRAINING")
 
 
-@router.post("/webhook", response_model=RetrainResponse, status_code=201, dependencies=[Depends(require_token)])
+@router.post("/webhook", response_model=RetrainResponse, status_code=201)
 def webhook(req: WebhookRequest, response: Response, queue: RetrainQueue = Depends(get_retrain_queue),
-            gold_dir: Path = Depends(get_gold_dir)) -> RetrainResponse:
+            gold_dir: Path = Depends(get_gold_dir), authorization: Optional[str] = Header(None)) -> RetrainResponse:
+    if req.action == "START_TRAINING":  # the model's "Start training": a refusal must stay visible
+        _authorize_retrain(authorization, req.project, queue)
+    else:
+        require_token(authorization)
     if req.action not in TRAIN_ACTIONS:
         response.status_code = 200
         return RetrainResponse(status=f"ignored: action {req.action}")
