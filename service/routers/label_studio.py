@@ -8,8 +8,9 @@ It calls, under that prefix:
   project's labeling config has our controls (``fiscal-extract annotate export -f
   labelstudio`` writes it);
 - ``POST /predict`` ``{tasks: [{id, data: {text}}], ...}`` → ``{"results": [{"result",
-  "score", "model_version"}], "model_version"}``, one prediction per task, regions as in
-  ``nlp.annotation.interchange.labelstudio``. Open, like ``/extract``.
+  "score", "model_version"}], "model_version"}``, one prediction per task, regions, fact
+  fields and relations as in ``nlp.annotation.interchange.labelstudio``, only what an annotator
+  can accept as it is (check outputs are not answers). Open, like ``/extract``.
 - ``POST /webhook`` (Label Studio webhooks: ``ANNOTATION_CREATED`` / ``ANNOTATION_UPDATED``
   bring the annotated task, ``START_TRAINING``) and ``POST /train``: import the submitted
   annotations into the gold (validated, all or nothing, as ``annotate import``) and queue a
@@ -270,9 +271,9 @@ def model_version(model_info: dict[str, Any]) -> str:
     return f"{model_info['name']}-{model_info['version']}"
 
 
-def job_predict_entities(texts: list[str]) -> list[list[dict[str, Any]]]:
+def job_predict(texts: list[str]) -> list[dict[str, Any]]:
     """Runs in an extraction worker (the service's bounded, time-limited pool)."""
-    return [r["entities"] for r in deps._extractor.pipe(texts)]
+    return [{"entities": r["entities"], "facts": r["facts"]} for r in deps._extractor.pipe(texts)]
 
 
 def _task_text(task: LSTask, index: int) -> str:
@@ -291,15 +292,33 @@ def task_texts(tasks: list[LSTask]) -> list[str]:
     return [_task_text(t, i) for i, t in enumerate(tasks)]
 
 
-def predictions(texts: list[str], entities: list[list[dict[str, Any]]], version: str) -> PredictResponse:
-    """Label Studio predictions from the contract's entities (offsets into each text)."""
-    results = []
-    for text, ents in zip(texts, entities):
-        scores = {(e["start"], e["end"], e["label"]): e["score"] for e in ents}
-        result = ls.region_results(text, ents, scores)
+def reviewable_regions(text: str, result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The spans and facts of an extraction ``result`` over ``text`` that an annotator can accept
+    as they are (``nlp.annotation.new_document.reviewable``: what would fail the gold's checks
+    is left out; check outputs stay hints, never answers)."""
+    from nlp.annotation.interchange.preannotate import preannotate
+    from nlp.annotation.new_document import reviewable
+    from nlp.annotation.records import Record
+
+    shell = Record("task", "task#0000", 0, text)
+    records, _ = reviewable(preannotate("task", text, result, [shell]).records)
+    rec = records[0]
+    return [s.to_dict() for s in rec.spans], [f.to_dict() for f in rec.facts]
+
+
+def predictions(texts: list[str], results: list[dict[str, Any]], version: str) -> PredictResponse:
+    """Label Studio predictions (regions, fact fields and relations) from the contract's results
+    (offsets into each text)."""
+    out = []
+    for text, res in zip(texts, results):
+        spans, facts = reviewable_regions(text, res)
+        by_key = {(e["start"], e["end"], e["label"]): e["score"] for e in res["entities"]}
+        scores = {(s["start"], s["end"], s["label"]): by_key[(s["start"], s["end"], s["label"])]
+                  for s in spans if (s["start"], s["end"], s["label"]) in by_key}
+        result = ls.region_results(text, spans, scores, facts)
         score = min(scores.values()) if scores else 1.0
-        results.append(LSPrediction(result=result, score=round(score, 4), model_version=version))
-    return PredictResponse(results=results, model_version=version)
+        out.append(LSPrediction(result=result, score=round(score, 4), model_version=version))
+    return PredictResponse(results=out, model_version=version)
 
 
 def check_label_config(schema: Optional[str]) -> None:
@@ -401,8 +420,8 @@ def setup(req: SetupRequest, model_info: dict = Depends(get_model_info), queue: 
 async def predict(req: PredictRequest, runner: ExtractionRunner = Depends(get_runner),
                   model_info: dict = Depends(get_model_info)) -> PredictResponse:
     texts = task_texts(req.tasks)
-    entities = await runner.run(job_predict_entities, texts)
-    return predictions(texts, entities, model_version(model_info))
+    results = await runner.run(job_predict, texts)
+    return predictions(texts, results, model_version(model_info))
 
 
 def _authorize_retrain(authorization: Optional[str], project: Any, queue: RetrainQueue) -> None:
