@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.facts.prose import periods, reasons, segments
+from nlp.facts.prose import frames, periods, reasons, segments
 from nlp.facts.prose.cues import load
 
 
@@ -77,3 +77,21 @@ def test_base_years_amount_stated_inline(case):
 @pytest.mark.parametrize("case", _cases("periods", "status_date"))
 def test_status_date_gives_the_year(case):
     assert periods.status_year(case["text"], 0, len(case["text"])) == case["year"]
+
+
+# -- figure frames ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _cases("frames", "frame"))
+def test_frame_of_a_figure(case):
+    sign, lead = frames.comparator(case["lead"])
+    direction, template, trig_at = frames.trigger(lead, [], 0)
+    measure, share_total = frames.measure_of(case["label"], sign, "".join(case["lead"].split()), trig_at, template)
+    assert measure == case["measure"]
+    for key, got in (("direction", direction), ("template", template), ("comparator", sign), ("share_total", share_total)):
+        if key in case:
+            assert got == case[key], key
+
+
+@pytest.mark.parametrize("case", _cases("frames", "basis"))
+def test_basis_from_the_tail(case):
+    assert frames.tail_basis(case["phrase"]) == (case["basis"], case["rest"])

@@ -39,7 +39,8 @@ from pathlib import Path
 
 from nlp.checks import PARTIAL_LIST, Link, check_facts, fact_tolerance
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
-from nlp.facts.prose import periods
+from nlp.facts.prose import frames, periods
+from nlp.facts.prose.frames import BASIS_WORDS, tail_basis
 from nlp.facts.prose.periods import (YEAR, base_of, document_period, last_comparison, names_prior_amount, pre_comparison,
                                      stated_year, status_year)
 from nlp.facts.prose.reasons import attach_reasons, reason_regions
@@ -56,24 +57,7 @@ MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any i
 # --- lexical cues (all applied to a bounded lead; each starts with a look-behind of its own
 # first class where a run of it could be rescanned) ------------------------------------------
 
-_TEMPLATE = re.compile(r"增加\(减少\)|增长\(下降\)|减少\(增加\)|下降\(增长\)|增\(减\)|减\(增\)|增减")
-_TRIGGERS = (
-    ("增加", "increase"), ("增长", "increase"), ("上升", "increase"), ("提高", "increase"), ("增", "increase"),
-    ("增幅", "increase"), ("涨幅", "increase"), ("降幅", "decrease"), ("减幅", "decrease"),
-    ("减少", "decrease"), ("下降", "decrease"), ("降低", "decrease"), ("减", "decrease"), ("持平", "flat"),
-)
-_EXECUTION = re.compile(r"(?:(?<!完)完成(?:年初|全年|调整|年度)?预算数?的?|执行率|完成率|执行进度)(?:为|是|达到|达)?$")
-# comparison words before a figure make it a target ("完成率大于等于 95%", "不超过 4万元")
-_COMPARATOR_WORDS = (("大于或等于", "≥"), ("小于或等于", "≤"), ("大于等于", "≥"), ("不低于", "≥"), ("不少于", "≥"), ("小于等于", "≤"), ("不超过", "≤"),
-                     ("不高于", "≤"), ("大于", ">"), ("小于", "<"), ("等于", "="))
-_SHARE = re.compile(r"(?<!占)占(?P<total>[^占]{0,30}?)(?:的)?(?:比重|比例)?$")
-_BASIS = re.compile(
-    r"(?<![年全])(?:(?:年初|全年|调整)?(?P<budget>预算数|(?<=[\u4e00-\u9fff]{2})预算)|(?P<actual>决算数|执行数|(?<=[\u4e00-\u9fff]{2})决算))(?:为|是)?$"
-)
-_BASIS_WORDS = {"预算", "决算", "预算数", "决算数", "执行数", "年初预算", "年初预算数", "全年预算", "全年预算数",
-                "调整预算", "调整预算数", "支出决算", "支出预算", "支出决算数"}
 _NO_ITEM = {"支出", "收入"}  # what is left of "支出决算为" once the basis is gone: the item being discussed
-_COMPARATORS = "≥≤=><"
 _WHOLE = re.compile(r"(?:总额|总计)$")
 _COORD = re.compile(r"(?<![各分])(?:各是|各为|均为|均是|分别是|分别为|分别(?=增|减|下降|上升|为|是|占|佔)|各(?=增|减|下降|上升|占|佔))")
 _ORG = re.compile(r"(?:本部门|本单位|我部门|我单位|我局|本局|部门|单位(?=\d)|[\u4e00-\u9fff]局(?:市本级|本级|\(本级\))?)")
@@ -188,12 +172,7 @@ def _is_zero(value: str) -> bool:
 
 def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
     """The noun phrase of a lead, normalised, and the basis its tail declares."""
-    s = "".join(phrase.split())
-    basis = None
-    m = _BASIS.search(s)
-    if m:
-        basis = "budget" if m.group("budget") else "actual"
-        s = s[: m.start()]
+    basis, s = tail_basis("".join(phrase.split()))
     # organisation and year prefixes: "本部门 2021年度收入总计" → "收入总计"; whatever precedes
     # the report year is the reporting unit ("湖南省常德市第一中医医院2022年度“三公”经费")
     cut_at = 0
@@ -241,7 +220,7 @@ def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
     s = _balance_quotes(s)
     if len(s) < 2 or not re.search(r"[\u4e00-\u9fff]", s):
         return None, basis
-    if s in _BASIS_WORDS:  # "2020 年度决算为 0": the basis of the item being discussed, not an item
+    if s in BASIS_WORDS:  # "2020 年度决算为 0": the basis of the item being discussed, not an item
         return None, basis or ("budget" if "预算" in s else "actual")
     if s in _NO_ITEM and basis == "actual":  # "支出决算为 X" (after 年初预算为…); "支出预算 X" is an item
         return None, basis
@@ -256,26 +235,6 @@ def _balance_quotes(s: str) -> str:
     while s and s[-1] in "“”" and not (s[-1] == "”" and "“" in s[:-1]):
         s = s[:-1]
     return s
-
-
-def _trigger(lead: str, change_ents: list[Span], lead_start: int) -> tuple[Optional[str], bool, Optional[int]]:
-    """(direction, is_template, position) of a change trigger ending the lead."""
-    tail = lead.rstrip().rstrip(" 了为至到:")
-    if not tail:
-        return None, False, None
-    tm = _TEMPLATE.search(tail, max(0, len(tail) - 8))
-    if tm and tm.end() == len(tail):
-        return None, True, tm.start()
-    for ent in change_ents:
-        if ent.end_char - lead_start == len(tail):
-            flags = tuple(ent._.flags or ())
-            if "template" in flags or (ent._.direction is None and "(" in ent.text):
-                return None, True, ent.start_char - lead_start
-            return ent._.direction, False, ent.start_char - lead_start
-    for word, direction in _TRIGGERS:
-        if tail.endswith(word):
-            return direction, False, len(tail) - len(word)
-    return None, False, None
 
 
 class _ProseReader:
@@ -523,22 +482,13 @@ class _ProseReader:
         bare_chain = norm_lead == "" and self.text[max(0, lead_start - 1): lead_start] == "、"
 
         # comparator (targets: "≥ 95%")
-        comparator = None
-        stripped = lead.rstrip()
-        if stripped and stripped[-1] in _COMPARATORS:
-            comparator = stripped[-1]
-            lead = stripped[:-1]
-        else:
-            for word, sign in _COMPARATOR_WORDS:
-                if stripped.endswith(word):
-                    comparator, lead = sign, stripped[: -len(word)]
-                    break
+        comparator, lead = frames.comparator(lead)
 
         # base period from a comparison; the subject part is what comes before it
         m = last_comparison(lead)
         cmp_at = m.start() if m is not None else None
         base = base_of(m, sent_period) if m is not None else None
-        direction, template, trig_at = _trigger(lead, change_ents, lead_start)
+        direction, template, trig_at = frames.trigger(lead, change_ents, lead_start)
         # a comparison said in a clause of its own before the figure's: "收入总计与2021年度相比，减少 X"
         pre_subject = None
         if m is None and trig_at is not None and not template:
@@ -549,32 +499,10 @@ class _ProseReader:
         prior = trig_at is None and not template and label == "AMOUNT" and names_prior_amount(lead, m, base)
         is_coord = bool(_COORD.search(lead[-12:] if trig_at is None else lead[max(0, trig_at - 3):]))
 
-        share_total = None
-        measure = "amount"
-        if comparator is not None:
-            measure = "target"
-        elif label == "PERCENT":
-            sm = _SHARE.search(norm_lead)
-            if sm:
-                measure = "share_pct"
-                share_total = _clean_subject(sm.group("total"))[0]
-            elif _EXECUTION.search(norm_lead[-16:]):
-                measure = "execution_pct"
-            elif trig_at is not None or template:
-                measure = "change_pct"
-        elif trig_at is not None or template:
-            measure = "change"
-        # the subject part of the lead: before any comparison, trigger or cue
-        cut = len(lead)
-        for pos in (cmp_at, trig_at):
-            if pos is not None:
-                cut = min(cut, pos)
-        if measure == "share_pct":
-            cut = min(cut, lead.find("占") if "占" in lead else cut)
-        if measure == "execution_pct":
-            em = _EXECUTION.search(lead.rstrip())
-            if em:
-                cut = min(cut, em.start())
+        measure, share_total = frames.measure_of(label, comparator, norm_lead, trig_at, template)
+        if share_total is not None:
+            share_total = _clean_subject(share_total)[0]
+        cut = frames.subject_end(lead, measure, cmp_at, trig_at)
         subject_part = lead[:cut]
         code = None
         cm = _CHAIN.search(subject_part) or _CODE_PAREN.search(subject_part)
@@ -625,10 +553,7 @@ class _ProseReader:
                 subj_score = 0.95 if subject == name else 0.85
                 break
         if basis is None:
-            # "决算数较 2020年减少": the basis is said before the comparison
-            bm = re.search(r"(?<![年全])(?:(?:年初|全年)?(?P<budget>预算数)|(?P<actual>决算数|执行数))", subject_part[-8:])
-            if bm and (measure in ("amount", "change", "change_pct")):
-                basis = "budget" if bm.group("budget") else "actual"
+            basis = frames.basis_said_before(subject_part, measure)
         if measure == "amount" and label == "PERCENT" and subject is None and not bare_chain:
             return None  # a bare percentage with nothing to say what it is
         if prior:
