@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.facts.prose import frames, periods, reasons, segments
+from nlp.facts.prose import codes, frames, items, periods, reasons, segments, subjects
 from nlp.facts.prose.cues import load
 
 
@@ -95,3 +95,44 @@ def test_frame_of_a_figure(case):
 @pytest.mark.parametrize("case", _cases("frames", "basis"))
 def test_basis_from_the_tail(case):
     assert frames.tail_basis(case["phrase"]) == (case["basis"], case["rest"])
+
+
+# -- subject attachment -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _cases("subjects", "clean"))
+def test_subject_of_a_lead(case):
+    subject, basis = subjects.clean_subject(case["phrase"])
+    assert subject == case["subject"]
+    if "basis" in case:
+        assert basis == case["basis"]
+
+
+@pytest.mark.parametrize("case", _cases("subjects", "counted"))
+def test_noun_a_count_counts(case):
+    assert subjects.counted_noun(case["text"], case["at"]) == case["noun"]
+
+
+@pytest.mark.parametrize("case", _cases("subjects", "restates"))
+def test_head_said_again(case):
+    assert subjects.restates(case["item"], case["subject"]) is case["restates"]
+
+
+@pytest.mark.parametrize("case", _cases("items", "named"))
+def test_item_an_attribute_is_about(case):
+    text = case["text"]
+    assert items.NamedItems(text).item_at(0, len(text)) == case["item"]
+
+
+@pytest.mark.parametrize("phrase, code, rest", [
+    ("一般公共服务支出(类)人大事务(款)行政运行(项):", "2010101", "行政运行"),
+    ("森林资源管理(2130207)", "2130207", "森林资源管理"),
+    ("行政运行(2040501):", "2040501", "行政运行"),
+    ("一般公共服务支出(类)不存在的款(款)行政运行(项)", None, "行政运行"),
+])
+def test_code_said_in_a_lead(phrase, code, rest):
+    assert codes.named_code(phrase) == (code, rest)
+
+
+def test_no_code_in_a_plain_lead():
+    assert codes.named_code("收入总计") is None
+    assert codes.named_code("支出(2021年)") is None

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import astuple, dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
@@ -40,11 +40,14 @@ from pathlib import Path
 from nlp.checks import PARTIAL_LIST, Link, check_facts, fact_tolerance
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
 from nlp.facts.prose import frames, periods
-from nlp.facts.prose.frames import BASIS_WORDS, tail_basis
-from nlp.facts.prose.periods import (YEAR, base_of, document_period, last_comparison, names_prior_amount, pre_comparison,
+from nlp.facts.prose.codes import named_code
+from nlp.facts.prose.items import ATTRIBUTES, SECTION_REACH, NamedItems
+from nlp.facts.prose.periods import (base_of, document_period, last_comparison, names_prior_amount, pre_comparison,
                                      stated_year, status_year)
 from nlp.facts.prose.reasons import attach_reasons, reason_regions
 from nlp.facts.prose.regions import inside, table_ranges
+from nlp.facts.prose.subjects import (DURATION, FROM_TO, clean_subject, counted_noun, ground, restates,
+                                      written_script)
 from nlp.facts.prose.segments import HEADING, joined_break, local_lead, separators
 
 __all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_period"]
@@ -57,59 +60,16 @@ MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any i
 # --- lexical cues (all applied to a bounded lead; each starts with a look-behind of its own
 # first class where a run of it could be rescanned) ------------------------------------------
 
-_NO_ITEM = {"支出", "收入"}  # what is left of "支出决算为" once the basis is gone: the item being discussed
 _WHOLE = re.compile(r"(?:总额|总计)$")
 _COORD = re.compile(r"(?<![各分])(?:各是|各为|均为|均是|分别是|分别为|分别(?=增|减|下降|上升|为|是|占|佔)|各(?=增|减|下降|上升|占|佔))")
-_ORG = re.compile(r"(?:本部门|本单位|我部门|我单位|我局|本局|部门|单位(?=\d)|[\u4e00-\u9fff]局(?:市本级|本级|\(本级\))?)")
-_LIST_MARK = re.compile(
-    r"^(?:\(?[一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、|\(?\d{1,2}\)|\d{1,2}\s?[、.]|[①-⑳])\s?"
-)
-# Qualifiers of time and scope before the item (GUIDELINES §counts: 全年国内公务接待 → 国内公务接待,
-# 年末其他人员 → 其他人员, 下属公益一类事业编制 → 公益一类事业编制); 年末结转 is an account name.
-_LEADING = re.compile(
-    r"^(?:其中|主要包括|包括|以及|及(?!时)|和|另外|此外|全年共|共有|共|合计为|"
-    r"年末(?![\u4e00-\u9fff]{0,14}结转)|全年(?:安排)?|累计|涉及|所属各单位|所属|下属|以上|本级有|[市县区]?本级(?=[\u4e00-\u9fff]{2})|预算安排)"
-)
-# a trailing 为 is a copula unless it ends a word (行为, 作为, 成为)
-_TRAILING = re.compile(r"(?:(?<![行作成认因])为|是|共计|小计|达到|达|约|安排|金额为|共|从|规模|\((?:%|万元|元|人|个)\))$")
 # Scoring rubrics describe how any department is scored: their numbers are no claims.
 _OWN_SCORE = re.compile(r"(?:得分|评分|总分)$")
 _RUBRIC = re.compile(r"得满分|得\s?0\s?分|按公式计算|扣完为止|×\s?分值|某部门得分")
 _THRESHOLD_AFTER = re.compile(r"\s?(?:及)?以[上下](?![,，。;；])")
 _CLAUSE_LOOK = 80
-_PAREN = re.compile(r"\([^()]{0,60}\)")
-_SCOPE = re.compile(r"^[^的]{0,30}范围内?的")
-# Attributes of an item named elsewhere ("“医疗保障工作经费”项目，预算金额 100万元",
-# "项目名称：X / 项目金额：100万元", "(九)X项目情况说明 … 6) 年度预算安排：50 万元"): the figure is
-# about that item, and the attribute may state the basis (GUIDELINES §8 facts whose subject is implied).
-# Keyed by the phrase as _clean_subject leaves it ("年度预算安排" loses its 安排; "涉及资金" its 涉及,
-# and a bare 资金 is an item of its own in the gold).
-_ATTRIBUTES = {"预算金额": "budget", "年度预算": "budget", "实际支出": "actual",
-               "项目金额": None, "金额": None, "自评涉及资金": None}
-_TRAILING_ATTRIBUTE = re.compile(r"(?:(?:自评)?涉及(?:资金|金额)|项目金额|预算金额)$")
-_NAMED_ITEM = re.compile(r"“([^“”\n]{2,30})”\s?项目|项目名称\s?:\s?([^\s,。;:]{2,30})")
-# a section heading's mark: "### **(九)", "三、"
-_SECTION_MARK = r"^[#*\s]{0,8}(?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}\s?、"
-_SECTION_ITEM = re.compile(_SECTION_MARK + r")\s?([^\n*()]{2,30}?)项目(?:情况说明|基本情况|概况)", re.M)
-_SECTION = re.compile(_SECTION_MARK + r"|第[一二三四五六七八九十]{1,3}部分)", re.M)
-SECTION_REACH = 3000  # how far back a section heading still names the item of an attribute
-# A count followed at once by a noun counts that noun ("1 个所属预算单位", "998家两定机构",
-# "44.26 万元设备款"): the noun runs to punctuation, a digit or a verb/adverb that ends it.
-_FOLLOWING_RUN = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff“”\s]{1,30}")
-_NOUN_STOP = re.compile(
-    r"为|是|的|全面|全部|现场|放置|送到|获评|开展|完成|执行|从|余|左右|以[上下内]|及|和|等|共|累计|未|"
-    r"较|比(?=上|去|\d|年)|与上|同比|占|增加|增长|减少|下降|上升|降低|提高|持平|其中|包括|主要|合计|用于"
-)
 # Counts that restate a list or point back at one ("成本等四个方面", "此三项指标", "A和B两项制度")
 # are no claims (GUIDELINES §8); neither are durations, which are measures, not items.
 _BACK_REFERENCE = re.compile(r"(?:等|此|这|该|上述|以上|前述)\s?$")
-_DURATION = re.compile(r"^(?:个)?(?:工作日|天|日|小时|周|月|年|季度)")
-# "从 20 个工作日压缩为 15 个工作日": the second figure is the same item's new level
-_FROM_TO = re.compile(r"(?:压缩|缩短|减少|降低|下降|增加|提高|提升|增长|延长)(?:为|至|到)$")
-# "公共安全支出(类)法院(款)行政运行(项)": the 项 names the item, the chain its code;
-# "森林资源管理(2130207)": the code in parentheses
-_CHAIN = re.compile(r"(?P<lei>[^\s,;。:()]{2,20})\(类\)(?P<kuan>[^\s,;。:]{2,24}?)\(款\)(?P<xiang>[^\s,;。:]{2,30}?)\(项\)\s?:?\s?$")
-_CODE_PAREN = re.compile(r"\((?P<code>\d{3}(?:\d{2}){0,2})\)\s?:?\s?$")
 
 
 @dataclass
@@ -170,73 +130,6 @@ def _is_zero(value: str) -> bool:
         return False
 
 
-def _clean_subject(phrase: str) -> tuple[Optional[str], Optional[str]]:
-    """The noun phrase of a lead, normalised, and the basis its tail declares."""
-    basis, s = tail_basis("".join(phrase.split()))
-    # organisation and year prefixes: "本部门 2021年度收入总计" → "收入总计"; whatever precedes
-    # the report year is the reporting unit ("湖南省常德市第一中医医院2022年度“三公”经费")
-    cut_at = 0
-    for y in YEAR.finditer(s):
-        if y.start() > 0 and len(s) - y.end() >= 2 and not re.search(r"[较比与止至截]$", s[: y.start()]):
-            cut_at = y.start()
-    s = s[cut_at:]
-    last = None
-    for m in _ORG.finditer(s):
-        if len(s) - m.end() >= 2:
-            last = m
-    if last is not None:
-        s = s[last.end():]
-    for _ in range(3):
-        before = s
-        s = _LIST_MARK.sub("", s)
-        s = _LEADING.sub("", s)
-        y = YEAR.match(s)
-        if y:
-            s = s[y.end():]
-            # "2021年年末实有人数", "2021年末实有人数": the date, not the item ("年末结转和结余" is one)
-            if s.startswith("年末") and len(s) > 4 and not s.startswith("年末结转"):
-                s = s[2:]
-            elif s[:1] in ("末", "底") and len(s) > 3:
-                s = s[1:]
-        s = s.lstrip(":,、 ")
-        if s == before:
-            break
-    for _ in range(2):
-        s = _TRAILING.sub("", s)
-    stripped = _TRAILING_ATTRIBUTE.sub("", s)
-    if len(stripped) >= 2:  # "预算整体支出自评涉及资金" → 预算整体支出
-        s = stripped
-    # contents lists and long parentheticals are comments ("其他支出(对附属单位补助支出、上缴上级支出)");
-    # short ones are part of the name ("因公出国(境)", "资本性支出(基本建设)", "上年结转(结余)")
-    s = _PAREN.sub(lambda p: p.group() if len(p.group()) <= 8 and "、" not in p.group() else "", s)
-    # "纳入本套部门决算汇编范围的单位": the scope is no part of the item
-    scoped = _SCOPE.sub("", s)
-    if len(scoped) >= 2:
-        s = scoped
-    close = s.find(")")
-    if close >= 0 and "(" not in s[:close]:  # the tail of a parenthesis opened before the lead
-        s = s[close + 1:]
-    s = s.lstrip("()[]{}<>×*·.-…]").strip("\"',:、 ")
-    s = _balance_quotes(s)
-    if len(s) < 2 or not re.search(r"[\u4e00-\u9fff]", s):
-        return None, basis
-    if s in BASIS_WORDS:  # "2020 年度决算为 0": the basis of the item being discussed, not an item
-        return None, basis or ("budget" if "预算" in s else "actual")
-    if s in _NO_ITEM and basis == "actual":  # "支出决算为 X" (after 年初预算为…); "支出预算 X" is an item
-        return None, basis
-    return s, basis
-
-
-def _balance_quotes(s: str) -> str:
-    """Quotes at the ends are stripped only when they close nothing: ``“三公”经费`` keeps its
-    quotes, ``“收入总计`` and ``经费”`` lose the stray one."""
-    while s and s[0] in "“”" and not (s[0] == "“" and "”" in s[1:]):
-        s = s[1:]
-    while s and s[-1] in "“”" and not (s[-1] == "”" and "“" in s[:-1]):
-        s = s[:-1]
-    return s
-
-
 class _ProseReader:
     def __init__(self, doc: Doc):
         self.doc = doc
@@ -255,7 +148,8 @@ class _ProseReader:
         layout = doc.spans["layout"] if "layout" in doc.spans else []
         self.layout = sorted((s.start_char, s.end_char) for s in layout)
         self._topics: list[_Topic] = []  # every topic introduced, in order
-        self._as_written = _written_script(doc)  # simplified → the traditional the text was printed in
+        self._as_written = written_script(doc)  # simplified → the traditional the text was printed in
+        self._items = NamedItems(self.text)
         self._sent = 0  # sentence counter (lists over paragraphs take one item per sentence)
 
     # -- entity helpers ------------------------------------------------------------------
@@ -276,44 +170,6 @@ class _ProseReader:
             elif ent.label_ == "CHANGE" and ent._.direction == "flat":
                 out.append(ent)
         return out
-
-    def _counted_noun(self, end: int) -> Optional[str]:
-        """The noun a count directly modifies (``1 个所属预算单位`` → 所属预算单位), if any."""
-        m = _FOLLOWING_RUN.match(self.text, end)
-        if m is None:
-            return None
-        run = "".join(m.group().split())
-        stop = _NOUN_STOP.search(run)
-        noun = run[: stop.start()] if stop else run
-        noun = noun.strip("“”")
-        return noun if len(noun) >= 2 and not _DURATION.search(noun) else None
-
-    # item names and section headings: indexed on the first attribute figure, not for every text
-    @cached_property
-    def _named(self) -> list[tuple[int, str]]:
-        return [(m.end(), m.group(1) or m.group(2)) for m in _NAMED_ITEM.finditer(self.text)]
-
-    @cached_property
-    def _sections(self) -> list[tuple[int, str]]:
-        return [(m.end(), m.group(1)) for m in _SECTION_ITEM.finditer(self.text)]
-
-    @cached_property
-    def _section_starts(self) -> list[int]:
-        return [m.start() for m in _SECTION.finditer(self.text)]
-
-    def _named_item(self, a: int, b: int) -> Optional[str]:
-        """The item an attribute figure at ``b`` is about: the last one named (“X”项目, 项目名称:X)
-        after ``a``, else the item of the section heading (X项目情况说明) the figure is in."""
-        i = bisect_right(self._named, (b, "\uffff")) - 1
-        if i >= 0 and self._named[i][0] > a:
-            return _clean_subject(self._named[i][1])[0]
-        i = bisect_right(self._sections, (b, "\uffff")) - 1
-        if i >= 0 and b - self._sections[i][0] <= SECTION_REACH:
-            end = self._sections[i][0]
-            k = bisect_right(self._section_starts, end)
-            if k >= len(self._section_starts) or self._section_starts[k] >= b:  # still in that section
-                return _clean_subject(self._sections[i][1])[0]
-        return None
 
     def _ents_between(self, a: int, b: int, label: str) -> list[Span]:
         ents, starts = self._by_label.get(label, ([], []))
@@ -400,7 +256,7 @@ class _ProseReader:
             if prior:  # "比 2022 年的 X 增加 Y": Y is the change against that year
                 stmt_base = base
             if attribute:
-                subject = self._named_item(max(own_end, lead_start - SECTION_REACH), lead_start)
+                subject = self._items.item_at(max(own_end, lead_start - SECTION_REACH), lead_start)
                 subj_score = 0.7 if subject else subj_score
                 if subject is None and ent.label_ == "AMOUNT" and current is not None and current.unit not in (None, MONEY_UNIT):
                     # "对 6 个项目开展绩效自评，自评涉及资金 X": no item named; a count is not what it is about
@@ -416,7 +272,7 @@ class _ProseReader:
             # which topic the figure is about
             topic: Optional[_Topic]
             restated = (subject is not None and current is not None and current_stmt == stmt
-                        and _restates(current.subject, subject))
+                        and restates(current.subject, subject))
             if restated:
                 # "国内公务接待 13 批，累计接待 322 人次": the head noun again names the same item
                 topic, subject = current, None
@@ -501,57 +357,44 @@ class _ProseReader:
 
         measure, share_total = frames.measure_of(label, comparator, norm_lead, trig_at, template)
         if share_total is not None:
-            share_total = _clean_subject(share_total)[0]
+            share_total = clean_subject(share_total)[0]
         cut = frames.subject_end(lead, measure, cmp_at, trig_at)
         subject_part = lead[:cut]
         code = None
-        cm = _CHAIN.search(subject_part) or _CODE_PAREN.search(subject_part)
-        if cm is not None:
-            code, item = _code_of(cm)
-            subject_part = subject_part[: cm.start()] + item
+        coded = named_code(subject_part)
+        if coded is not None:
+            code, subject_part = coded
         if is_coord:
             subject_part = re.sub(r"(?:分别|各)\s?$", "", _COORD.split(subject_part)[0])
         year = stated_year(subject_part)
         own_period, subject_part = periods.own_period(subject_part, sent_period)
-        subject, basis = _clean_subject(subject_part)
+        subject, basis = clean_subject(subject_part)
         if subject is None and m is not None and trig_at is not None and trig_at > m.end():
             # "比去年收、支总计各减少 X": the item is said between the comparison and the trigger
             mid = re.sub(r"(?:各是|各为|分别是|分别为|分别|各|均)\s?$", "", lead[m.end(): trig_at])
-            subject, _ = _clean_subject(mid)
+            subject, _ = clean_subject(mid)
         if subject is None and pre_subject:
-            subject, basis = _clean_subject(pre_subject)
+            subject, basis = clean_subject(pre_subject)
         if subject is None and self.text[lead_start - 1: lead_start] == ":" and (not norm_lead or basis is not None):
             # "年度预算安排:27万元": a label before the colon; "行政运行(2130201):年初预算为 X"
             label_start, _ = local_lead(self.text, max(0, lead_start - 1 - 60), lead_start - 1)
             label_text = self.text[label_start: lead_start - 1]
-            lm = _CHAIN.search(label_text) or _CODE_PAREN.search(label_text)
-            if lm is not None:
-                code, item = _code_of(lm)
-                label_text = label_text[: lm.start()] + item
-            subject, label_basis = _clean_subject(label_text)
+            coded = named_code(label_text)
+            if coded is not None:
+                code, label_text = coded
+            subject, label_basis = clean_subject(label_text)
             basis = basis or label_basis
-        if label in ("QUANTITY", "AMOUNT") and measure == "amount" and not _DURATION.match(ent._.unit or ""):
-            counted = self._counted_noun(ent.end_char)
+        if label in ("QUANTITY", "AMOUNT") and measure == "amount" and not DURATION.match(ent._.unit or ""):
+            counted = counted_noun(self.text, ent.end_char)
             if counted is not None:
                 subject, basis = counted, None
-        if subject is not None and _FROM_TO.search(norm_lead) and len(norm_lead) <= 8:
+        if subject is not None and FROM_TO.search(norm_lead) and len(norm_lead) <= 8:
             subject = None  # "…从 20 个工作日压缩为 15 个": the same item's new level
-        attribute = subject if subject in _ATTRIBUTES else None
+        attribute = subject if subject in ATTRIBUTES else None
         if attribute:
-            basis = basis or _ATTRIBUTES[subject]
+            basis = basis or ATTRIBUTES[subject]
             subject = None
-        subj_score = 0.6  # a noun phrase guessed from the lead
-        for s in reversed(self._ents_between(lead_start, lead_start + cut, "SUBJECT")):
-            name = "".join(s.text.split())
-            if subject is not None and subject.endswith(name) and s._.source == "model":
-                # the tagger learned where annotated items start (年末其他人员 → 其他人员)
-                subject, subj_score = name, max(0.5, min(0.95, s._.score or 0.5))
-                break
-            if subject is not None and subject.endswith(name):
-                # a lexicon SUBJECT ending the phrase grounds it; the phrase keeps its qualifiers
-                # ("财政拨款本年支出", "货物采购授予中小企业合同金额")
-                subj_score = 0.95 if subject == name else 0.85
-                break
+        subject, subj_score = ground(subject, self._ents_between(lead_start, lead_start + cut, "SUBJECT"))
         if basis is None:
             basis = frames.basis_said_before(subject_part, measure)
         if measure == "amount" and label == "PERCENT" and subject is None and not bare_chain:
@@ -859,52 +702,6 @@ def _appositive_count(text: str, ent: Span) -> bool:
     return "和" in clause or "、" in clause
 
 
-def _written_script(doc: Doc) -> dict[int, str]:
-    """For a text read through the traditional→simplified map (nlp.normalize), the reverse map of
-    the characters it actually changed; empty for any other text."""
-    norm = doc._.norm
-    if norm is None or norm.text == norm.original:
-        return {}
-    from nlp.normalize import traditional_map
-
-    ts = traditional_map()
-    out: dict[int, str] = {}
-    text, original = norm.text, norm.original
-    for i, c in enumerate(text):
-        a, b = norm.starts[i], norm.ends[i]
-        if b - a == 1 and original[a] != c and ts.get(ord(original[a])) == c:
-            out.setdefault(ord(c), original[a])
-    return out
-
-
-def _code_of(m: re.Match) -> tuple[Optional[str], str]:
-    """(code, item name) of a 类/款/项 chain or a name with its code in parentheses."""
-    if "code" in m.groupdict():
-        return m.group("code"), ""
-    from nlp.codes import _default_table
-
-    table = _default_table()
-    xiang = m.group("xiang")
-    code = None
-    for lei in (c for c in _codes_named(table, m.group("lei")) if len(c) == 3):
-        for kuan in (c for c in table.children(lei) if _same_name(table.name(c), m.group("kuan"))):
-            code = next((c for c in table.children(kuan) if _same_name(table.name(c), xiang)), None)
-            if code:
-                break
-        if code:
-            break
-    return code, xiang
-
-
-def _same_name(a: Optional[str], b: str) -> bool:
-    norm = lambda x: "".join((x or "").split()).replace("（", "(").replace("）", ")")  # noqa: E731
-    return norm(a) == norm(b)
-
-
-def _codes_named(table, name: str) -> list[str]:
-    return [e.code for e in table if _same_name(e.name, name)]
-
-
 _CUES = Path(__file__).resolve().parent.parent / "cues"
 
 
@@ -930,11 +727,6 @@ def _known_composition(whole: Optional[str], items: list[Optional[str]]) -> bool
             if len(parts) == len(names) and all(any(_bare(p) in n for n in names) for p in parts):
                 return True
     return False
-
-
-def _restates(item: Optional[str], subject: str) -> bool:
-    """Whether ``subject`` is the head of ``item`` said again (接待 after 国内公务接待)."""
-    return bool(item) and len(subject) < len(item) and item.endswith(subject)
 
 
 def _split_coordination(subject: str) -> list[str]:
