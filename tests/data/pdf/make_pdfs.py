@@ -199,6 +199,37 @@ def many_pages_pdf(pages: int = 25) -> bytes:
     return buf.getvalue()
 
 
+def bomb_pdf(decompressed_mb: int = 400) -> bytes:
+    """A PDF bomb: one page whose content stream is ~400 KB of Flate data that inflates to
+    ``decompressed_mb`` MB of blanks. Built from one compressed megabyte repeated (full flushes
+    make the blocks independent), so it takes a second, not a minute; made by the tests, not
+    committed."""
+    import struct
+    import zlib
+
+    chunk = b" " * (1 << 20)
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    co.compress(chunk)
+    co.flush(zlib.Z_FULL_FLUSH)
+    block = co.compress(chunk) + co.flush(zlib.Z_FULL_FLUSH)
+    adler = 1
+    for _ in range(decompressed_mb):
+        adler = zlib.adler32(chunk, adler)
+    stream = b"\x78\xda" + block * decompressed_mb + co.flush() + struct.pack(">I", adler)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (i, obj)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 # --- the set -----------------------------------------------------------------------------------
 
 
