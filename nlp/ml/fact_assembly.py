@@ -32,7 +32,7 @@ from typing import Any, Callable, Optional
 from nlp.corpora import CorpusDocument, load_corpus
 from nlp.corpus_scoring import score_corpus
 from nlp.evaluation import normalize_subject, subjects_agree_leniently
-from nlp.ml.fact_pairs import FactPairScorer, FigureCase, doc_cases, nearest_span
+from nlp.ml.fact_pairs import FactPairScorer, FigureCase, doc_cases, nearest_span, prose_fact_indices
 
 SYSTEMS = ("rules", "nearest", "learned", "combined", "override")
 OVERRIDE_P = 0.9
@@ -73,9 +73,10 @@ def prepare(parts=("sources", "dev", "blind"), limit: Optional[int] = None,
         for d in docs:
             doc = ex.nlp(d.gold.text)
             result = doc_to_result(doc, d.doc_id, ex.model_info)
-            keep = _prose_fact_indices(d, result["facts"])
-            learned = doc_cases(doc, result["facts"], keep, with_rule=False)
-            combined = doc_cases(doc, result["facts"], keep, with_rule=True)
+            # the prose facts the component would re-subject, in the prose records scored
+            keep = sorted(set(prose_fact_indices(doc)) & set(_prose_fact_indices(d, result["facts"])))
+            learned = doc_cases(doc, keep, with_rule=False)
+            combined = doc_cases(doc, keep, with_rule=True)
             gold = has = None
             if part != "blind":  # blind gold is scored, never read
                 by_evidence = {(f["evidence"]["start"], f["evidence"]["end"]): f.get("subject") for f in d.gold.facts}
@@ -294,13 +295,40 @@ def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     return md, js
 
 
+def train_model(model_dir: Path, progress=lambda m: None) -> dict[str, Any]:
+    """The combined scorer fitted on the sources and ``dev`` (never ``blind``), saved for
+    ``fiscal_fact_pairs``."""
+    import sklearn
+
+    from nlp.ml.fact_pairs import save_scorer
+
+    data = prepare(parts=("sources", "dev"), progress=progress)
+    cases, gold = _training(data, "combined")
+    scorer = FactPairScorer().fit_cases(cases, gold)
+    meta = {"name": "fact-pairs", "system": "combined", "component": "fiscal_fact_pairs",
+            "trained_on": {p: sorted(dd.corpus.doc_id for dd in data if dd.part == p) for p in ("sources", "dev")},
+            "figures": len(cases), "pairs": sum(len(c.candidates) for c in cases),
+            "C": scorer.C, "random_state": scorer.random_state, "sklearn": sklearn.__version__,
+            "report": "reports/fact-assembly.md"}
+    save_scorer(scorer, model_dir, meta)
+    progress(f"wrote {model_dir} ({len(cases)} figures)")
+    return meta
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     from nlp.project import project_root
 
     p = argparse.ArgumentParser(prog="python -m nlp.ml.fact_assembly", description=__doc__.split("\n\n")[0])
     p.add_argument("--report", action="store_true", help="run every evaluation and write reports/fact-assembly.md")
     p.add_argument("--out", type=Path, default=None, help="report directory (default: the project's reports/)")
+    p.add_argument("--train", type=Path, nargs="?", const=Path("models/fact-pairs"), default=None,
+                   help="fit the combined scorer on sources + dev and write it to this model directory "
+                        "(default: models/fact-pairs)")
     args = p.parse_args(argv)
+    if args.train is not None:
+        train_model(args.train, progress=lambda m: print(f"fact-assembly: {m}", flush=True))
+        if not args.report:
+            return 0
     if not args.report:
         p.print_help()
         return 2

@@ -22,6 +22,7 @@ rules'. Deterministic: lbfgs with a fixed ``random_state`` and features in a fix
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
@@ -54,7 +55,7 @@ NULL = ""  # the candidate "no subject"
 
 @dataclass(frozen=True)
 class Candidate:
-    text: str  # as written in the client's text ("" for no subject)
+    text: str  # as written in the client's text, NFKC, no blanks ("" for no subject)
     start: int  # normalised offsets (-1 for no subject)
     end: int
     features: dict[str, float]
@@ -100,6 +101,9 @@ class _DocView:
         subjects = [e for e in doc.ents if e.label_ == "SUBJECT"]
         self.subjects = sorted(subjects, key=lambda e: e.end_char)
         self._subject_ends = [e.end_char for e in self.subjects]
+
+    def to_original(self, a: int, b: int) -> tuple[int, int]:
+        return tuple(self._to_original(a, b))
 
     def written(self, a: int, b: int) -> str:
         s, e = self._to_original(a, b)
@@ -231,7 +235,7 @@ def figure_candidates(view: _DocView, fig_start: int, fig_end: int, measure: str
         feats = {**feats, **context}
         if with_rule:
             feats.update(_rule_features(text, rule_subject))
-        seen[key] = Candidate("".join(text.split()), a, b, feats)
+        seen[key] = Candidate(unicodedata.normalize("NFKC", "".join(text.split())), a, b, feats)
 
     for rank, (sa, sb) in enumerate(view.segments_before(fig_tok)):
         first = max(sa, sb - SEGMENT_TOKENS)
@@ -271,20 +275,43 @@ def figure_candidates(view: _DocView, fig_start: int, fig_end: int, measure: str
     return list(seen.values())
 
 
-def doc_cases(doc: Doc, facts: Sequence[dict], keep: Iterable[int], with_rule: bool = False) -> list[FigureCase]:
-    """The cases of the result's facts ``keep`` (indices; prose facts) of a processed ``doc``.
-    ``facts`` are the contract's fact dicts (original offsets); ``doc._.facts`` the same facts
-    in normalised offsets, in the same order."""
+def doc_cases(doc: Doc, keep: Iterable[int], with_rule: bool = False) -> list[FigureCase]:
+    """The cases of the facts ``keep`` (indices into ``doc._.facts``: its prose facts)."""
     view = _DocView(doc)
     ents = {(e.start_char, e.end_char): e.label_ for e in doc.ents}
     out = []
     for i in keep:
-        norm_fact, fact = doc._.facts[i], facts[i]
-        a, b = norm_fact.evidence.start, norm_fact.evidence.end
+        fact = doc._.facts[i]
+        a, b = fact.evidence.start, fact.evidence.end
         label = ents.get((a, b), "AMOUNT")
-        cands = figure_candidates(view, a, b, fact["measure"], label, fact.get("subject"), with_rule)
-        out.append(FigureCase(i, (fact["evidence"]["start"], fact["evidence"]["end"]), fact["measure"],
-                              fact.get("subject"), cands))
+        cands = figure_candidates(view, a, b, fact.measure, label, fact.subject, with_rule)
+        out.append(FigureCase(i, view.to_original(a, b), fact.measure, fact.subject, cands))
+    return out
+
+
+def prose_fact_indices(doc: Doc) -> list[int]:
+    """Indices of ``doc._.facts`` that are prose facts: not on a table row (a tab line, or a
+    grid or target table fiscal_layout read), which ``nlp.facts.tables`` owns."""
+    text = doc.text
+    ranges = [(t.start, t.end) for t in (doc._.tables or []) if t.kind in ("grid", "target")]
+    pos = 0
+    for line in text.split("\n"):
+        if "\t" in line:
+            ranges.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    ranges.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in ranges:  # sorted and disjoint, for a binary search
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    starts = [a for a, _ in merged]
+    out = []
+    for i, f in enumerate(doc._.facts or ()):
+        k = bisect_left(starts, f.evidence.start + 1) - 1
+        if f.column is None and not (k >= 0 and f.evidence.start <= merged[k][1]):
+            out.append(i)
     return out
 
 
@@ -349,3 +376,34 @@ def nearest_span(case: FigureCase) -> Optional[Candidate]:
     """The baseline: the SUBJECT entity nearest before the figure, else no subject."""
     entities = [c for c in case.candidates if c.features.get("subject_entity")]
     return max(entities, key=lambda c: c.end) if entities else None
+
+
+SUBJECT_MODEL = "subject.skops"
+
+
+def save_scorer(scorer: FactPairScorer, model_dir, meta: dict) -> None:
+    """The fitted pipeline as canonical skops (trusted types only), with meta and manifest."""
+    import json
+    from pathlib import Path
+
+    from nlp.model_store import canonical_skops, write_manifest
+
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / SUBJECT_MODEL).write_bytes(canonical_skops(scorer.pipeline_))
+    (model_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_manifest(model_dir, meta)
+
+
+def load_scorer(model_dir) -> FactPairScorer:
+    """A scorer from a model directory, after its manifest and skops types are checked."""
+    from pathlib import Path
+
+    from nlp.model_store import load_skops, verify_manifest
+
+    model_dir = Path(model_dir)
+    verify_manifest(model_dir)
+    pipeline = load_skops(model_dir / SUBJECT_MODEL)
+    scorer = FactPairScorer()
+    scorer.pipeline_, scorer.classes_ = pipeline, pipeline.classes_
+    return scorer
