@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.facts.prose import codes, frames, items, periods, reasons, segments, subjects
+from nlp.facts.prose import codes, frames, items, parallel, periods, reasons, segments, subjects
 from nlp.facts.prose.cues import load
 
 
@@ -136,3 +136,28 @@ def test_code_said_in_a_lead(phrase, code, rest):
 def test_no_code_in_a_plain_lead():
     assert codes.named_code("收入总计") is None
     assert codes.named_code("支出(2021年)") is None
+
+
+# -- parallel constructions -------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _cases("parallel", "split"))
+def test_coordinated_names_split(case):
+    assert parallel.split_coordination(case["subject"]) == case["parts"]
+
+
+@pytest.mark.parametrize("case", _cases("parallel", "coordinated"))
+def test_lead_coordinates(case):
+    lead = case["lead"]
+    _, _, trig_at = frames.trigger(lead, [], 0)
+    assert parallel.coordinated(lead, trig_at) is case["coordinated"]
+
+
+def test_figures_take_the_coordinated_items_in_order():
+    state = parallel.Parallel()
+    frame = parallel.SharedFrame("decrease", False, "change", "2020", "AMOUNT", None)
+    assert state.open(["收入总计", "支出总计"], frame) == "收入总计"
+    assert state.waiting() and state.take() == "支出总计" and not state.waiting()
+    assert state.restart(frame._replace(measure="change_pct", label="PERCENT")) == "收入总计"
+    assert state.frame.label == "PERCENT" and state.waiting()
+    state.reset()
+    assert not state.waiting() and state.frame is None

@@ -42,6 +42,8 @@ from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
 from nlp.facts.prose import frames, periods
 from nlp.facts.prose.codes import named_code
 from nlp.facts.prose.items import ATTRIBUTES, SECTION_REACH, NamedItems
+from nlp.facts.prose.parallel import (Parallel, SharedFrame, between_words, coordinated, names_before_coordination, one_lead,
+                                      split_coordination)
 from nlp.facts.prose.periods import (base_of, document_period, last_comparison, names_prior_amount, pre_comparison,
                                      stated_year, status_year)
 from nlp.facts.prose.reasons import attach_reasons, reason_regions
@@ -61,7 +63,6 @@ MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any i
 # first class where a run of it could be rescanned) ------------------------------------------
 
 _WHOLE = re.compile(r"(?:总额|总计)$")
-_COORD = re.compile(r"(?<![各分])(?:各是|各为|均为|均是|分别是|分别为|分别(?=增|减|下降|上升|为|是|占|佔)|各(?=增|减|下降|上升|占|佔))")
 # Scoring rubrics describe how any department is scored: their numbers are no claims.
 _OWN_SCORE = re.compile(r"(?:得分|评分|总分)$")
 _RUBRIC = re.compile(r"得满分|得\s?0\s?分|按公式计算|扣完为止|×\s?分值|某部门得分")
@@ -198,9 +199,7 @@ class _ProseReader:
         scopes: list[_Scope] = []
         para_total: Optional[_Topic] = None  # a paragraph opening with a whole (…总额 X)
         para_items: list[_Topic] = []  # and the top-level topics after it
-        coord: list[_Topic] = []
-        coord_next = 0
-        chain: Optional[tuple] = None  # (direction, template, measure, base, label) of a "各下降 X、Y" trigger
+        parallel = Parallel()  # the coordinated items of the statement ("各是 X、Y")
 
         for ent in events:
             gap_start = prev_end
@@ -224,19 +223,19 @@ class _ProseReader:
                 paren = False
                 sent_period = self.period
                 stmt_base = None
-                coord, coord_next, chain = [], 0, None
+                parallel.reset()
                 heading = any(HEADING.match(ln) for ln in text[prev_end: ent.start_char].split("\n")[1:])
                 scopes = self._close_scopes(scopes, "paragraph" if new_para else "sentence", heading)
             elif sep == ";":
                 stmt += 1
                 paren = False
                 stmt_base = None
-                coord, coord_next, chain = [], 0, None
+                parallel.reset()
                 scopes = self._close_scopes(scopes, "statement", False)
             lead_floor = max(gap_start, ent.start_char - MAX_LEAD)
             sent_period = status_year(text, lead_floor, ent.start_char) or sent_period
             lead_start, in_paren = local_lead(text, lead_floor, ent.start_char)
-            if _COORD.search(text, lead_start, ent.start_char) and text[lead_start - 1: lead_start] == "、":
+            if one_lead(text, lead_start, ent.start_char):
                 # "收、支总计各是 X、Y": the coordinated names are one lead
                 lead_start, in_paren = local_lead(text, lead_floor, ent.start_char, enumeration=False)
             lead = text[lead_start: ent.start_char]
@@ -276,22 +275,18 @@ class _ProseReader:
             if restated:
                 # "国内公务接待 13 批，累计接待 322 人次": the head noun again names the same item
                 topic, subject = current, None
-            elif bare_chain and coord and coord_next < len(coord):
-                topic = coord[coord_next]
-                coord_next += 1
-                if chain is not None and chain[4] == ent.label_:
+            elif bare_chain and parallel.waiting():
+                topic = parallel.take()
+                chain = parallel.frame
+                if chain is not None and chain.label == ent.label_:
                     # "各下降 5%、4%": the second figure shares the first one's trigger
-                    direction, template, measure, base = chain[:4]
-                    share_total = share_total or chain[5]
+                    direction, template, measure, base = chain.direction, chain.template, chain.measure, chain.base
+                    share_total = share_total or chain.share_total
             elif is_coord and subject and "、" in subject:
-                coord = [self._new_topic(s, subj_score) for s in _split_coordination(subject)]
-                topic = coord[0]
-                coord_next = 1
-                chain = (direction, template, measure, base, ent.label_, share_total)
-            elif is_coord and coord and subject is None:
-                topic = coord[0]
-                coord_next = 1
-                chain = (direction, template, measure, base, ent.label_, share_total)
+                topic = parallel.open([self._new_topic(s, subj_score) for s in split_coordination(subject)],
+                                      SharedFrame(direction, template, measure, base, ent.label_, share_total))
+            elif is_coord and parallel.topics and subject is None:
+                topic = parallel.restart(SharedFrame(direction, template, measure, base, ent.label_, share_total))
             elif subject is not None:
                 topic = self._new_topic(subject, subj_score)
                 topic.code = code
@@ -353,7 +348,7 @@ class _ProseReader:
                 base, pre_subject = pre
         # "比 2022 年的 10,083,978.73 元增加…": the amount of the base year, stated inline
         prior = trig_at is None and not template and label == "AMOUNT" and names_prior_amount(lead, m, base)
-        is_coord = bool(_COORD.search(lead[-12:] if trig_at is None else lead[max(0, trig_at - 3):]))
+        is_coord = coordinated(lead, trig_at)
 
         measure, share_total = frames.measure_of(label, comparator, norm_lead, trig_at, template)
         if share_total is not None:
@@ -365,13 +360,13 @@ class _ProseReader:
         if coded is not None:
             code, subject_part = coded
         if is_coord:
-            subject_part = re.sub(r"(?:分别|各)\s?$", "", _COORD.split(subject_part)[0])
+            subject_part = names_before_coordination(subject_part)
         year = stated_year(subject_part)
         own_period, subject_part = periods.own_period(subject_part, sent_period)
         subject, basis = clean_subject(subject_part)
         if subject is None and m is not None and trig_at is not None and trig_at > m.end():
             # "比去年收、支总计各减少 X": the item is said between the comparison and the trigger
-            mid = re.sub(r"(?:各是|各为|分别是|分别为|分别|各|均)\s?$", "", lead[m.end(): trig_at])
+            mid = between_words(lead[m.end(): trig_at])
             subject, _ = clean_subject(mid)
         if subject is None and pre_subject:
             subject, basis = clean_subject(pre_subject)
@@ -727,17 +722,6 @@ def _known_composition(whole: Optional[str], items: list[Optional[str]]) -> bool
             if len(parts) == len(names) and all(any(_bare(p) in n for n in names) for p in parts):
                 return True
     return False
-
-
-def _split_coordination(subject: str) -> list[str]:
-    """``收、支总计`` → ``收入总计``, ``支出总计``: parts share the tail of the last part."""
-    parts = subject.split("、")
-    k = max(len(p) for p in parts[:-1])
-    last = parts[-1]
-    tail = last[k:] if len(last) > k else ""
-    heads = parts[:-1] + [last[:k] if tail else last]
-    expand = {"收": "收入", "支": "支出"}
-    return [expand.get(h, h) + tail for h in heads]
 
 
 def _pick_amount(topic: _Topic) -> Optional[int]:
