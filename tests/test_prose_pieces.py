@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.facts.prose import codes, frames, items, parallel, periods, reasons, segments, subjects
+from nlp.facts.prose import codes, frames, items, lists, parallel, periods, reasons, segments, subjects, topics
 from nlp.facts.prose.cues import load
 
 
@@ -161,3 +161,39 @@ def test_figures_take_the_coordinated_items_in_order():
     assert state.frame.label == "PERCENT" and state.waiting()
     state.reset()
     assert not state.waiting() and state.frame is None
+
+
+# -- list structure ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _cases("lists", "opens"))
+def test_gap_opens_lists(case):
+    structure = lists.ListStructure([], [], "")
+    main = topics.Topic("收入总计", 0.9)
+    assert [s.kind for s in structure.open_scopes([], case["gap"], main, None)] == case["kinds"]
+
+
+def _fact(value: str, start: int):
+    from nlp.contract import Fact, Offsets
+
+    return Fact(subject="x", measure="amount", value=value, unit="元", period="2021", evidence=Offsets(start=start, end=start + 1))
+
+
+@pytest.mark.parametrize("opener, uncertain", [("包括", None), ("其中", "partial")])
+def test_closed_list_sums_its_items(opener, uncertain):
+    """A list closed at a sentence end links its parent and items; only a list the text says is
+    complete is checked for sure."""
+    facts = [_fact("10", 0), _fact("4", 2), _fact("6", 4)]
+    links: list = []
+    structure = lists.ListStructure(facts, links, "x" * 10)
+    parent = topics.Topic("收入总计", 0.9, amounts={None: 0}, unit="元")
+    scopes = structure.open_scopes([], opener, parent, parent)
+    for i, name in ((1, "财政拨款收入"), (2, "事业收入")):
+        structure.add_item(scopes, topics.Topic(name, 0.9, amounts={None: i}, unit="元"), 0)
+    assert structure.close_scopes(scopes, "sentence", False) == []
+    assert [(l.kind, l.roles) for l in links] == [("total_sum", {"total": 0, "parts": [1, 2]})]
+    assert (links[0].uncertain is None) is (uncertain is None)
+
+
+def test_known_composition_makes_a_list_complete():
+    assert lists.known_composition("“三公”经费支出", ["因公出国(境)费", "公务用车购置及运行维护费", "公务接待费"])
+    assert not lists.known_composition("“三公”经费支出", ["因公出国(境)费", "公务接待费"])

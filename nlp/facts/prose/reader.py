@@ -27,27 +27,27 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import astuple, dataclass, field
-from functools import lru_cache
+from dataclasses import astuple, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
 from spacy.tokens import Doc, Span
 
-import json
-from pathlib import Path
 
-from nlp.checks import PARTIAL_LIST, Link, check_facts, fact_tolerance
+from nlp.checks import Link
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
 from nlp.facts.prose import frames, periods
 from nlp.facts.prose.codes import named_code
 from nlp.facts.prose.items import ATTRIBUTES, SECTION_REACH, NamedItems
+from nlp.facts.prose.links import link_figure
+from nlp.facts.prose.lists import ListStructure, Scope
 from nlp.facts.prose.parallel import (Parallel, SharedFrame, between_words, coordinated, names_before_coordination, one_lead,
                                       split_coordination)
 from nlp.facts.prose.periods import (base_of, document_period, last_comparison, names_prior_amount, pre_comparison,
                                      stated_year, status_year)
 from nlp.facts.prose.reasons import attach_reasons, reason_regions
 from nlp.facts.prose.regions import inside, table_ranges
+from nlp.facts.prose.topics import WHOLE, Topic
 from nlp.facts.prose.subjects import (DURATION, FROM_TO, clean_subject, counted_noun, ground, restates,
                                       written_script)
 from nlp.facts.prose.segments import HEADING, joined_break, local_lead, separators
@@ -55,14 +55,11 @@ from nlp.facts.prose.segments import HEADING, joined_break, local_lead, separato
 __all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_period"]
 
 VALUE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY")
-MAX_SCOPES = 6  # open lists kept at once
-RECENT = 300  # how far back (facts, topics) a list or a share looks for its whole
 MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any input
 
 # --- lexical cues (all applied to a bounded lead; each starts with a look-behind of its own
 # first class where a run of it could be rescanned) ------------------------------------------
 
-_WHOLE = re.compile(r"(?:总额|总计)$")
 # Scoring rubrics describe how any department is scored: their numbers are no claims.
 _OWN_SCORE = re.compile(r"(?:得分|评分|总分)$")
 _RUBRIC = re.compile(r"得满分|得\s?0\s?分|按公式计算|扣完为止|×\s?分值|某部门得分")
@@ -101,29 +98,6 @@ class _Reading:
     prior: bool = False  # "比 2022 年的 X": the amount of the base year, stated inline
 
 
-@dataclass
-class _Topic:
-    """One thing the prose talks about: its figures by measure and basis."""
-
-    subject: Optional[str]
-    score: float
-    amounts: dict[Optional[str], int] = field(default_factory=dict)  # basis -> fact index
-    unit: Optional[str] = None
-    change: Optional[int] = None  # the last change fact, if after the last amount
-    code: Optional[str] = None
-
-
-@dataclass
-class _Scope:
-    """An open list (``其中`` / ``包括`` / ``按…划分`` / ``具体构成``) collecting its items."""
-
-    kind: str  # "paren" | "statement" | "sentence" | "paragraph" | "multi" (over paragraphs)
-    parent: Optional[_Topic]
-    items: list[_Topic] = field(default_factory=list)
-    last_item_sentence: int = -1
-    complete: bool = False  # the text says the items are all of the parent (包括, 按…划分, 具体构成)
-
-
 def _is_zero(value: str) -> bool:
     try:
         return Decimal(value) == 0
@@ -148,7 +122,7 @@ class _ProseReader:
         self.tables = table_ranges(self.text, doc._.tables)
         layout = doc.spans["layout"] if "layout" in doc.spans else []
         self.layout = sorted((s.start_char, s.end_char) for s in layout)
-        self._topics: list[_Topic] = []  # every topic introduced, in order
+        self.lists = ListStructure(self.facts, self.links, self.text)  # open lists and every topic said
         self._as_written = written_script(doc)  # simplified → the traditional the text was printed in
         self._items = NamedItems(self.text)
         self._sent = 0  # sentence counter (lists over paragraphs take one item per sentence)
@@ -188,17 +162,17 @@ class _ProseReader:
         events = self.events()
         prev_end = 0
         stmt = 0
-        current: Optional[_Topic] = None  # figures without a subject attach here
+        current: Optional[Topic] = None  # figures without a subject attach here
         current_stmt = -1
         own_end = 0  # end of the last figure that named its own subject
-        main: Optional[_Topic] = None  # the last non-parenthetical topic
+        main: Optional[Topic] = None  # the last non-parenthetical topic
         main_stmt = -1
         paren = False
         sent_period = self.period
         stmt_base: Optional[str] = None  # the comparison last stated in this statement
-        scopes: list[_Scope] = []
-        para_total: Optional[_Topic] = None  # a paragraph opening with a whole (…总额 X)
-        para_items: list[_Topic] = []  # and the top-level topics after it
+        scopes: list[Scope] = []
+        para_total: Optional[Topic] = None  # a paragraph opening with a whole (…总额 X)
+        para_items: list[Topic] = []  # and the top-level topics after it
         parallel = Parallel()  # the coordinated items of the statement ("各是 X、Y")
 
         for ent in events:
@@ -217,7 +191,7 @@ class _ProseReader:
                 self._sent += 1
                 new_para = sep == "\n"
                 if new_para:
-                    self._paragraph_sum(para_total, para_items)
+                    self.lists.paragraph_sum(para_total, para_items)
                     para_total, para_items = None, []
                 stmt += 1
                 paren = False
@@ -225,13 +199,13 @@ class _ProseReader:
                 stmt_base = None
                 parallel.reset()
                 heading = any(HEADING.match(ln) for ln in text[prev_end: ent.start_char].split("\n")[1:])
-                scopes = self._close_scopes(scopes, "paragraph" if new_para else "sentence", heading)
+                scopes = self.lists.close_scopes(scopes, "paragraph" if new_para else "sentence", heading)
             elif sep == ";":
                 stmt += 1
                 paren = False
                 stmt_base = None
                 parallel.reset()
-                scopes = self._close_scopes(scopes, "statement", False)
+                scopes = self.lists.close_scopes(scopes, "statement", False)
             lead_floor = max(gap_start, ent.start_char - MAX_LEAD)
             sent_period = status_year(text, lead_floor, ent.start_char) or sent_period
             lead_start, in_paren = local_lead(text, lead_floor, ent.start_char)
@@ -241,7 +215,7 @@ class _ProseReader:
             lead = text[lead_start: ent.start_char]
             # list openers in the gap
             gap = text[max(gap_start, ent.start_char - MAX_LEAD): ent.start_char]
-            scopes = self._open_scopes(scopes, gap, main, current)
+            scopes = self.lists.open_scopes(scopes, gap, main, current)
             prev_end = ent.end_char
 
             if ent.label_ == "CHANGE":  # "与上年持平": no figure, so no fact (a fact is one number)
@@ -269,7 +243,7 @@ class _ProseReader:
                 stmt_base = base
 
             # which topic the figure is about
-            topic: Optional[_Topic]
+            topic: Optional[Topic]
             restated = (subject is not None and current is not None and current_stmt == stmt
                         and restates(current.subject, subject))
             if restated:
@@ -300,11 +274,11 @@ class _ProseReader:
                     main, main_stmt = topic, stmt
                     paren = False
                     if not scopes:  # a top-level topic of the paragraph
-                        if para_total is None and not para_items and _WHOLE.search(subject):
+                        if para_total is None and not para_items and WHOLE.search(subject):
                             para_total = topic
                         else:
                             para_items.append(topic)
-                self._add_item(scopes, topic)
+                self.lists.add_item(scopes, topic, self._sent)
             else:
                 # inside "其中 X 0万元," a comparison is about the whole (收入总计), unless X is
                 # a full item of its own ("其中公务用车购置年初预算数为 0万元,决算数为 0万元")
@@ -318,10 +292,10 @@ class _ProseReader:
             if idx is None:
                 continue
             if own_period is None:  # a figure of another year is no part of this year's arithmetic
-                self._link(idx, topic, measure, basis, share_total, scopes)
+                link_figure(self.facts, self.links, idx, topic, measure, basis, share_total, scopes)
 
-        self._close_scopes(scopes, "end", False)
-        self._paragraph_sum(para_total, para_items)
+        self.lists.close_scopes(scopes, "end", False)
+        self.lists.paragraph_sum(para_total, para_items)
         attach_reasons(self.facts, self.text, self.reasons)
         return ProseResult(self.facts, self.links)
 
@@ -399,8 +373,8 @@ class _ProseReader:
         return _Reading(measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year,
                         is_coord, bare_chain, own_period, attribute, code if subject is not None else None, prior)
 
-    def _new_topic(self, subject: str, score: float) -> _Topic:
-        return _Topic(subject=subject, score=score)
+    def _new_topic(self, subject: str, score: float) -> Topic:
+        return Topic(subject=subject, score=score)
 
     # -- facts ----------------------------------------------------------------------------
     def _emit(self, ent, topic, measure, direction, template, period, base, basis, comparator, inherited) -> Optional[int]:
@@ -469,213 +443,6 @@ class _ProseReader:
             clause_end = min(len(text), ent.end_char + _CLAUSE_LOOK)
         return not _RUBRIC.search(text, max(a, clause_start), clause_end)
 
-    # -- links ----------------------------------------------------------------------------
-    def _link(self, idx: int, topic: Optional[_Topic], measure: str, basis, share_total, scopes) -> None:
-        fact = self.facts[idx]
-        if topic is None:
-            return
-        if measure == "amount":
-            topic.amounts[basis] = idx
-            topic.unit = topic.unit or fact.unit
-            topic.change = None
-        elif measure == "change" and "template" not in fact.flags:
-            topic.change = idx
-        elif measure == "change_pct" and "template" not in fact.flags:
-            amount = _pick_amount(topic)
-            if amount is None and topic.subject:
-                # "收入预算总额 2197.35万元。收入预算总额比上年减少 118.69万元，下降 7.62%": the item again
-                amount = self._latest_amount_of(topic.subject, fact.period)
-            if topic.change is not None and amount is not None:
-                self.links.append(Link("change_pct", {"pct": idx, "change": topic.change, "amount": amount}))
-        elif measure == "execution_pct":
-            budget = topic.amounts.get("budget")
-            actual = topic.amounts.get("actual", topic.amounts.get(None))
-            if budget is not None and actual is not None:
-                self.links.append(Link("execution_pct", {"pct": idx, "budget": budget, "actual": actual}))
-        elif measure == "share_pct":
-            uncertain = None
-            part = topic.amounts.get(None, topic.amounts.get("actual", topic.amounts.get("budget")))
-            total = None
-            if share_total:
-                total = self._latest_amount_of(share_total)
-                if total is None and _WHOLE.search(share_total) and len(share_total) > 4:
-                    # "占项目支出总额的 100%" where only 项目支出 is stated: the whole is that item; a
-                    # share short of 100% may be of a wider 总额 (other funds): not checked for sure
-                    total = self._latest_amount_of(share_total[:-2])
-                    if total is not None and Decimal(fact.value) != 100:
-                        uncertain = "the whole (X总额) is not stated; X may be of another scope"
-            elif scopes and scopes[-1].parent is not None and scopes[-1].parent is not topic:
-                total = _pick_amount(scopes[-1].parent)
-            if part is not None and total is not None and part != total:
-                self.links.append(Link("share_pct", {"pct": idx, "part": part, "total": total}, uncertain))
-
-    def _latest_amount_of(self, subject: str, period: Optional[str] = None) -> Optional[int]:
-        for i in range(len(self.facts) - 1, max(-1, len(self.facts) - 1 - RECENT), -1):
-            f = self.facts[i]
-            if f.measure == "amount" and f.subject == subject and (period is None or f.period == period):
-                return i
-        return None
-
-    # -- lists ----------------------------------------------------------------------------
-    def _open_scopes(self, scopes, gap: str, main, current) -> list[_Scope]:
-        scopes = self._open(list(scopes), gap, main, current)
-        if len(scopes) > MAX_SCOPES:  # lists nest a few levels at most; drop (and check) the oldest
-            self._sum_closing(scopes[:-MAX_SCOPES])
-            scopes = scopes[-MAX_SCOPES:]
-        return scopes
-
-    def _open(self, scopes, gap: str, main, current) -> list[_Scope]:
-        g = "".join(gap.split())
-        # "X,其中:" at a line end: the list runs over the following paragraphs
-        if ")" in g:
-            self._sum_closing([s for s in scopes if s.kind == "paren"])
-            scopes = [s for s in scopes if s.kind != "paren"]
-        if g.endswith("其中:") or re.search(r"其中:\n", gap.replace(" ", "")):
-            scopes.append(_Scope("multi", main, complete=True))
-        elif "其中" in g:
-            # the parent is the last main topic said before "其中"; "(其中 X)" ends with its parenthesis
-            at = g.rfind("其中")
-            kind = "paren" if g.rfind("(", 0, at) > g.rfind(")", 0, at) else "sentence"
-            scopes.append(_Scope(kind, main))
-        if re.search(r"(?:主要包括|包括):?", g) and not g.endswith("其中:"):
-            parent = current if current is not None else main
-            scopes.append(_Scope("statement", parent, complete=True))
-        dm = re.search(r"按[^,;。:]{1,20}划分:", g)
-        if dm:
-            parent = self._latest_total_topic()
-            scopes.append(_Scope("paragraph", parent, complete=True))
-        cm = re.search(r"([\u4e00-\u9fff]{2,12}?)的具体构成为?:", g)
-        if cm:
-            whole = cm.group(1)
-            scopes.append(_Scope("paragraph", self._topic_starting(whole), complete=True))
-        return scopes
-
-    def _latest_total_topic(self) -> Optional[_Topic]:
-        for t in reversed(self._topics[-RECENT:]):
-            if t.subject and re.search(r"(?:总额|总计|合计)$", t.subject) and t.amounts:
-                return t
-        return None
-
-    def _topic_starting(self, whole: str) -> Optional[_Topic]:
-        for t in reversed(self._topics[-RECENT:]):
-            if t.subject and t.subject.startswith(whole) and t.amounts:
-                return t
-        return None
-
-    def _add_item(self, scopes: list[_Scope], topic: _Topic) -> None:
-        self._topics.append(topic)
-        if not scopes:
-            return
-        scope = scopes[-1]
-        if scope.parent is topic:
-            return
-        if scope.kind == "multi":
-            # one item per sentence: "(一)X…。(二)Y…" — later topics of the sentence are details
-            if scope.last_item_sentence == self._sent:
-                return
-            scope.last_item_sentence = self._sent
-        scope.items.append(topic)
-
-    def _close_scopes(self, scopes: list[_Scope], boundary: str, heading: bool) -> list[_Scope]:
-        """Close (and check) the lists a boundary ends; a heading ends lists over paragraphs."""
-        keep, closing = [], []
-        strength = {"statement": 1, "sentence": 2, "paragraph": 3, "end": 5}[boundary]
-        for s in scopes:
-            need = {"statement": 1, "paren": 1, "sentence": 2, "paragraph": 3, "multi": 4}[s.kind]
-            if strength >= need or (s.kind == "multi" and heading):
-                closing.append(s)
-            else:
-                keep.append(s)
-        self._sum_closing(closing)
-        return keep
-
-    def _sum_closing(self, closing: list[_Scope]) -> None:
-        """Sum links of the lists closed together. A list opened on the last item of an enclosing
-        list (``A a，其中：A1 a1；A2 a2；B b``) does not say where it ends: each reading (B under A,
-        or B back in the enclosing list) is tried, and the one whose sums agree is taken; when none
-        agrees the one with the fewest failures is, and when two readings tie the sums are unchecked."""
-        done: set[int] = set()
-        for k, outer in enumerate(closing):
-            inner = next((s for s in closing[k + 1:] if outer.items and s.parent is outer.items[-1]
-                          and len(s.items) >= 2), None)
-            if inner is None or id(outer) in done:
-                continue
-            readings = []
-            for cut in range(len(inner.items), 0, -1):  # the longest inner list first
-                links = (self._sum_links(_Scope(outer.kind, outer.parent, outer.items + inner.items[cut:], complete=outer.complete))
-                         + self._sum_links(_Scope(inner.kind, inner.parent, inner.items[:cut], complete=inner.complete)))
-                failed = len(check_facts(self.facts, [Link(l.kind, l.roles) for l in links], self.text))
-                readings.append(((failed - len(links), failed), links))  # most agreeing sums, then fewest failures
-            best = min(key for key, _ in readings)
-            distinct: dict[str, list[Link]] = {}
-            for key, links in readings:  # cuts between figures of other units give the same sums
-                if key == best:
-                    distinct.setdefault(repr([(l.kind, l.roles) for l in links]), links)
-            chosen = list(distinct.values())
-            if len(chosen) == 1 or best[1] == 0:
-                self.links.extend(chosen[0])
-            else:
-                for link in chosen[0]:
-                    self.links.append(Link(link.kind, link.roles, "list structure ambiguous (where a nested list ends)"))
-            done |= {id(outer), id(inner)}
-        for s in closing:
-            if id(s) not in done:
-                self.links.extend(self._sum_links(s))
-
-    def _complete(self, scope: _Scope, items: list[_Topic]) -> bool:
-        """Whether the text says the list is all of its whole: a cue (包括, 按…划分, 具体构成, a
-        ``其中：`` heading an enumeration over paragraphs) or the whole's known composition
-        (``nlp/facts/cues/compositions.json``) named item by item."""
-        if scope.complete:
-            return True
-        return _known_composition(scope.parent.subject if scope.parent else None, [t.subject for t in items])
-
-    def _sum_links(self, scope: _Scope) -> list[Link]:
-        out: list[Link] = []
-        parent = scope.parent
-        items = [t for t in scope.items if t is not parent and t.amounts]
-        if parent is None or not parent.amounts or len(items) < 2:
-            return out
-        if parent.subject and "收支" in parent.subject:
-            return out  # "收支总额 X,其中:本年收入 X…;本年支出 X…": two sides of one balance, not parts
-        unit = parent.unit
-        items = [t for t in items if t.unit == unit]
-        if len(items) < 2:
-            return out
-        uncertain = None if self._complete(scope, items) else PARTIAL_LIST
-        agree = False
-        for basis, total in parent.amounts.items():
-            parts = []
-            for t in items:
-                p = t.amounts.get(basis, t.amounts.get(None))
-                if p is None:
-                    break
-                parts.append(p)
-            else:
-                link = Link("total_sum", {"total": total, "parts": parts}, uncertain)
-                agree = agree or not check_facts(self.facts, [Link(link.kind, link.roles)], self.text)
-                out.append(link)
-        if parent.change is not None and all(t.change is not None for t in items):
-            # the changes of a partial list need not add up, unless its amounts do (then it is all of it)
-            out.append(Link("change_sum", {"total": parent.change, "parts": [t.change for t in items]},
-                            None if uncertain is None or agree else PARTIAL_LIST))
-        return out
-
-    def _paragraph_sum(self, total: Optional[_Topic], items: list[_Topic]) -> None:
-        """A paragraph that opens with a whole and goes on with items whose amounts add up to it
-        (001: 收入预算总额 959.51 = 本年收入合计 881.44 + 上年结转 78.06) states a decomposition
-        without a list cue; then the items' changes must add up to the whole's change too."""
-        if total is None or total.change is None or None not in total.amounts:
-            return
-        items = [t for t in items if None in t.amounts and t.unit == total.unit]
-        if len(items) < 2 or any(t.change is None for t in items):
-            return
-        whole = total.amounts[None]
-        parts = [t.amounts[None] for t in items]
-        value = lambda i: Decimal(self.facts[i].value)  # noqa: E731
-        slack = sum((fact_tolerance(self.facts[i], self.text) for i in [whole, *parts]), Decimal(0))
-        if abs(value(whole) - sum((value(i) for i in parts), Decimal(0))) <= slack:
-            self.links.append(Link("change_sum", {"total": total.change, "parts": [t.change for t in items]}))
 
 
 _HAN_DIGITS = re.compile(r"[一二两三四五六七八九十]")
@@ -695,40 +462,6 @@ def _appositive_count(text: str, ent: Span) -> bool:
     clause_start = max(text.rfind(c, max(0, ent.start_char - _CLAUSE_LOOK), ent.start_char) for c in ",;。:\n") + 1
     clause = text[clause_start: ent.start_char]
     return "和" in clause or "、" in clause
-
-
-_CUES = Path(__file__).resolve().parent.parent / "cues"
-
-
-@lru_cache(maxsize=1)
-def _compositions() -> dict[str, list[list[str]]]:
-    data = json.loads((_CUES / "compositions.json").read_text(encoding="utf-8"))
-    return {k: v for k, v in data["compositions"].items()}
-
-
-def _bare(name: Optional[str]) -> str:
-    return re.sub(r"[“”\"'\s]", "", name or "")
-
-
-def _known_composition(whole: Optional[str], items: list[Optional[str]]) -> bool:
-    """Whether ``items`` name every part of a whole whose parts are fixed by definition
-    (“三公”经费 = 因公出国(境)费 + 公务用车购置及运行维护费 + 公务接待费)."""
-    w = _bare(whole)
-    names = [_bare(i) for i in items]
-    for key, alternatives in _compositions().items():
-        if _bare(key) not in w:
-            continue
-        for parts in alternatives:
-            if len(parts) == len(names) and all(any(_bare(p) in n for n in names) for p in parts):
-                return True
-    return False
-
-
-def _pick_amount(topic: _Topic) -> Optional[int]:
-    for b in (None, "actual", "budget"):
-        if b in topic.amounts:
-            return topic.amounts[b]
-    return None
 
 
 def extract_prose(doc: Doc) -> ProseResult:
