@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.facts.prose import codes, frames, items, lists, parallel, periods, reasons, segments, subjects, topics
+from nlp.facts.prose import claims, codes, frames, items, lists, parallel, periods, reasons, segments, subjects, topics
 from nlp.facts.prose.cues import load
 
 
@@ -197,3 +197,15 @@ def test_closed_list_sums_its_items(opener, uncertain):
 def test_known_composition_makes_a_list_complete():
     assert lists.known_composition("“三公”经费支出", ["因公出国(境)费", "公务用车购置及运行维护费", "公务接待费"])
     assert not lists.known_composition("“三公”经费支出", ["因公出国(境)费", "公务接待费"])
+
+
+# -- which figures are claims -----------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _cases("claims", "claims"))
+def test_figure_is_a_claim(case):
+    from types import SimpleNamespace
+
+    text, figure = case["text"], case["figure"]
+    start = text.index(figure)
+    ent = SimpleNamespace(text=figure, start_char=start, end_char=start + len(figure), label_=case["label"])
+    assert claims.is_claim(text, ent, case["unit"], case["subject"]) is case["claim"]

@@ -25,7 +25,6 @@ Figures on table rows (lines with tab-separated cells) belong to ``nlp.facts.tab
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import astuple, dataclass
 from decimal import Decimal, InvalidOperation
@@ -37,6 +36,7 @@ from spacy.tokens import Doc, Span
 from nlp.checks import Link
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
 from nlp.facts.prose import frames, periods
+from nlp.facts.prose.claims import is_claim
 from nlp.facts.prose.codes import named_code
 from nlp.facts.prose.items import ATTRIBUTES, SECTION_REACH, NamedItems
 from nlp.facts.prose.links import link_figure
@@ -56,19 +56,6 @@ __all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_peri
 
 VALUE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY")
 MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any input
-
-# --- lexical cues (all applied to a bounded lead; each starts with a look-behind of its own
-# first class where a run of it could be rescanned) ------------------------------------------
-
-# Scoring rubrics describe how any department is scored: their numbers are no claims.
-_OWN_SCORE = re.compile(r"(?:得分|评分|总分)$")
-_RUBRIC = re.compile(r"得满分|得\s?0\s?分|按公式计算|扣完为止|×\s?分值|某部门得分")
-_THRESHOLD_AFTER = re.compile(r"\s?(?:及)?以[上下](?![,，。;；])")
-_CLAUSE_LOOK = 80
-# Counts that restate a list or point back at one ("成本等四个方面", "此三项指标", "A和B两项制度")
-# are no claims (GUIDELINES §8); neither are durations, which are measures, not items.
-_BACK_REFERENCE = re.compile(r"(?:等|此|这|该|上述|以上|前述)\s?$")
-
 
 @dataclass
 class ProseResult:
@@ -392,7 +379,7 @@ class _ProseReader:
         if "approximate" in tuple(ent._.flags or ()):
             flags.append("approximate")
         subject = topic.subject if topic is not None else None
-        if not self._is_claim(ent, unit, subject):
+        if not is_claim(self.text, ent, unit, subject):
             return None
         if subject and self._as_written:
             subject = subject.translate(self._as_written)  # GUIDELINES §12: the subject as written
@@ -421,47 +408,6 @@ class _ProseReader:
             return None  # an entity value that is not an exact decimal: nothing to state
         self.facts.append(fact)
         return len(self.facts) - 1
-
-    def _is_claim(self, ent: Span, unit: str, subject: Optional[str]) -> bool:
-        """False for figures that state nothing about the department (GUIDELINES §9, §non-entities):
-        a scoring rubric's weights and bands, a formula's ``×100%``, a threshold (``200 万元以上``)."""
-        text = self.text
-        if unit == "分" and not (subject and _OWN_SCORE.search(subject)):
-            return False  # rubric weights; only the department's own score is a claim
-        before = text[max(0, ent.start_char - 3): ent.start_char].rstrip()
-        if before.endswith("×"):
-            return False
-        if ent.label_ == "QUANTITY" and _appositive_count(text, ent):
-            return False
-        if ent.label_ == "AMOUNT" and _THRESHOLD_AFTER.match(text, ent.end_char):
-            return False
-        a = max(0, ent.start_char - _CLAUSE_LOOK)
-        clause_start = max(text.rfind(c, a, ent.start_char) for c in "。;；") + 1
-        # a rubric's band is stated over the whole sentence: "目标值为≤100%；达到目标值得满分"
-        clause_end = text.find("。", ent.end_char, ent.end_char + _CLAUSE_LOOK)
-        if clause_end < 0:
-            clause_end = min(len(text), ent.end_char + _CLAUSE_LOOK)
-        return not _RUBRIC.search(text, max(a, clause_start), clause_end)
-
-
-
-_HAN_DIGITS = re.compile(r"[一二两三四五六七八九十]")
-
-
-def _appositive_count(text: str, ent: Span) -> bool:
-    """A count in words that restates a list or refers back to one: "成本等四个方面", "此三项指标",
-    "城镇居民医保和新农合两项制度" (right after the enumeration, before its noun)."""
-    if not _HAN_DIGITS.match(ent.text):
-        return False  # "定点医院、药店等 998 家": a count in digits is the department's figure
-    before = text[max(0, ent.start_char - 8): ent.start_char]
-    if _BACK_REFERENCE.search(before):
-        return True
-    after = text[ent.end_char: ent.end_char + 1]
-    if not re.search(r"[\u4e00-\u9fff)”]$", before) or not re.match(r"[\u4e00-\u9fff]", after):
-        return False  # only "…和 B 两项制度": a count between the enumeration and its noun
-    clause_start = max(text.rfind(c, max(0, ent.start_char - _CLAUSE_LOOK), ent.start_char) for c in ",;。:\n") + 1
-    clause = text[clause_start: ent.start_char]
-    return "和" in clause or "、" in clause
 
 
 def extract_prose(doc: Doc) -> ProseResult:
