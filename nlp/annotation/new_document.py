@@ -30,7 +30,7 @@ from nlp.annotation.records import (
     write_records,
 )
 
-__all__ = ["NewDocument", "NewDocumentError", "NewSource", "add_document", "derive_doc_id", "reviewable"]
+__all__ = ["NewDocument", "NewDocumentError", "NewSource", "add_document", "claim_doc_id", "derive_doc_id", "reviewable"]
 
 _NOT_ID = re.compile(r"[^a-z0-9_-]+")  # one pass, linear
 MAX_ID = 64
@@ -139,11 +139,9 @@ def reviewable(records: list[Record]) -> tuple[list[Record], list[str]]:
     return out, dropped
 
 
-def add_document(src: NewSource, extractor, doc_id: Optional[str] = None, sources_dir: Path = SOURCES_DIR,
-                 pre_dir: Path = PRE_DIR, gold_dir: Path = GOLD_DIR) -> NewDocument:
-    """Store ``src`` as a source and write its pre-annotation (see the module doc)."""
-    from nlp.annotation.interchange.preannotate import preannotate
-
+def claim_doc_id(src: NewSource, doc_id: Optional[str] = None, sources_dir: Path = SOURCES_DIR) -> str:
+    """The document's id (``doc_id`` checked, else derived from the file name), refused when it
+    already names another text; nothing is written (so a command can check before loading a model)."""
     if doc_id is not None:
         problem = doc_id_problem(doc_id)
         if problem:
@@ -152,6 +150,19 @@ def add_document(src: NewSource, extractor, doc_id: Optional[str] = None, source
         doc_id = derive_doc_id(src.file_name)
     if not src.text.strip():
         raise NewDocumentError(f"{src.file_name}: empty text")
+    have = _stored_text(Path(sources_dir) / f"{doc_id}.txt")
+    if have is not None and have != src.text:
+        raise NewDocumentError(f"doc_id {doc_id!r} already names another source ({Path(sources_dir) / (doc_id + '.txt')}); "
+                               "choose another with --doc-id")
+    return doc_id
+
+
+def add_document(src: NewSource, extractor, doc_id: Optional[str] = None, sources_dir: Path = SOURCES_DIR,
+                 pre_dir: Path = PRE_DIR, gold_dir: Path = GOLD_DIR) -> NewDocument:
+    """Store ``src`` as a source and write its pre-annotation (see the module doc)."""
+    from nlp.annotation.interchange.preannotate import preannotate
+
+    doc_id = claim_doc_id(src, doc_id, sources_dir)
     source_path, reused = _store_source(doc_id, src, sources_dir)
     # a document pre-annotated or reviewed before keeps its records' cuts and ids
     existing = None

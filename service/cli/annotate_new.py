@@ -72,6 +72,13 @@ def run(args: argparse.Namespace) -> int:
     except NewDocumentError as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
+    from nlp.annotation.new_document import claim_doc_id
+
+    try:
+        doc_id = claim_doc_id(src, args.doc_id)  # before the model loads: a wrong id fails at once
+    except NewDocumentError as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 2
     from nlp import Extractor
     from nlp.model_store import ModelIntegrityError
 
@@ -81,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: cannot load the model {args.model or ''}: {e}".replace("  ", " "), file=sys.stderr)
         return 2
     try:
-        doc = add_document(src, extractor, args.doc_id)
+        doc = add_document(src, extractor, doc_id)
     except NewDocumentError as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
