@@ -12,12 +12,18 @@ Kinds (``Check.kind``):
 - ``execution_pct``: 完成预算 X% vs 决算数 / 预算数;
 - ``share_pct``: 占 X% vs part / total;
 - ``balance``: the two sides of a balanced account (收入总计 = 支出总计, 收入预算总额 =
-  支出预算总额): the same period's amounts must agree, and so must their changes.
+  支出预算总额): the same period's amounts must agree, and so must their changes;
+- ``code_name``: a table row's code whose printed name is not the national classification's
+  name for it (no arithmetic; ``nlp/tables/code_names.py``).
+
+Table sums are built only where the table's structure says the parts are complete
+(``nlp/tables/sums.py``); others go to ``unchecked`` with their reason.
 
 Figures are rounded for display, so every comparison is made on intervals: a money figure
 shown with k decimals of its unit is exact to ±0.5·10^-max(k,2) of that unit (``428.59万元``
 → ±50 yuan; ``62万元`` is read as ``62.00``, the way these reports drop trailing zeros), a
-percentage with k decimals to ±0.5·10^-k, a count is exact. Sums add the half-units, ratios
+table cell to half a unit of the last digit its column prints, a percentage with k decimals
+to ±0.5·10^-k, a count is exact. Sums add the half-units, ratios
 use interval arithmetic. Only what fails beyond that is reported, and the facts involved get
 the flag ``inconsistent``.
 """
@@ -25,10 +31,8 @@ the flag ``inconsistent``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Check, Fact
@@ -38,7 +42,6 @@ __all__ = ["Link", "Unchecked", "PARTIAL_LIST", "balance_links", "check_facts", 
 _NUMBER = re.compile(r"(?<![\d.])\d[\d,]*+(?:\.\d++)?+")
 _UNIT_SCALE = (("亿元", Decimal(10) ** 8), ("万元", Decimal(10) ** 4), ("千元", Decimal(1000)), ("元", Decimal(1)))
 _HUNDRED = Decimal(100)
-_TOTAL_NAMES = {"合计", "总计", "总合计", "收入合计", "支出合计"}
 
 
 @dataclass
@@ -55,6 +58,12 @@ class Link:
     # said to be complete (``其中…`` without 包括/构成/划分, a table's 合计 or a known composition),
     # only parts exceeding their whole are sure; a shortfall goes to ``unchecked``.
     uncertain: Optional[str] = None
+    # Rounding of each fact (index → yuan) where the relation knows it better than the figure's
+    # own text: a table cell is rounded to the decimals its column prints (``nlp.tables.sums``).
+    tolerances: Optional[dict] = None
+    # What a relation that is no arithmetic compares (``code_name``: code, printed and national
+    # names, evidence offsets).
+    detail: Optional[dict] = None
 
 
 @dataclass
@@ -181,11 +190,12 @@ def _pct_check(ctx: _Ctx, kind: str, pct: int, num: Decimal, dnum: Decimal, den:
 
 
 def _sum_check(ctx: _Ctx, kind: str, total: int, parts: list[int], values: Optional[list[Decimal]] = None,
-               stated: Optional[Decimal] = None) -> Optional[Check]:
+               stated: Optional[Decimal] = None, tolerances: Optional[dict] = None) -> Optional[Check]:
     vals = values if values is not None else [ctx.val(i) for i in parts]
     computed = sum(vals, Decimal(0))
     stated = ctx.val(total) if stated is None else stated
-    tol = ctx.tol(total) + sum((ctx.tol(i) for i in parts), Decimal(0))
+    half = (lambda i: tolerances[i] if i in tolerances else ctx.tol(i)) if tolerances else ctx.tol  # noqa: E731
+    tol = half(total) + sum((half(i) for i in parts), Decimal(0))
     if abs(stated - computed) <= tol:
         return None
     involved = [total, *parts]
@@ -260,9 +270,17 @@ def _check_link(ctx: _Ctx, link: Link) -> Optional[Check]:
     if link.kind in ("total_sum", "parent_sum", "column_sum"):
         if any(f[i].unit != f[r["total"]].unit for i in r["parts"]):
             return None
-        return _sum_check(ctx, link.kind, r["total"], list(r["parts"]))
+        return _sum_check(ctx, link.kind, r["total"], list(r["parts"]), tolerances=link.tolerances)
     if link.kind == "balance":
         return _balance_check(ctx, r["left"], r["right"])
+    if link.kind == "code_name" and link.detail:
+        d = link.detail
+        return Check(
+            kind="code_name",
+            message=f"code {d['code']} is printed as {d['printed']} but the national classification names it {d['national']}",
+            stated=d["printed"], computed=d["national"], tolerance="0",
+            facts=list(r["row"]), evidence=[f[i].evidence for i in r["row"]] or list(d.get("evidence", [])),
+        )
     if link.kind == "change_sum":
         total, parts = r["total"], list(r["parts"])
         signed = [_signed(f[i]) for i in parts]
@@ -275,145 +293,24 @@ def _check_link(ctx: _Ctx, link: Link) -> Optional[Check]:
 
 # --- table relations ----------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _code_parent():
-    """``parent(code)`` from the classification table (nlp.codes), else from the code's shape."""
-    try:
-        from nlp.codes import CodeTable
+def table_links(facts: Sequence[Fact], text: str, tables=None) -> list[Link]:
+    """Sum relations among table facts that the table's own structure makes sure (parent code
+    vs children, 合计 row vs top codes, 合计/小计 column vs its siblings), and relations of
+    uncertain structure with their reason: ``nlp.tables.sums``. ``tables`` is
+    ``doc._.tables``; without it the tables are read from ``text`` (normalised) again.
+    A fully printed code whose row names it otherwise than the national table does is a
+    ``code_name`` relation (``nlp.tables.code_names``)."""
+    from nlp.tables import parse_tables
+    from nlp.tables.code_names import code_name_links
+    from nlp.tables.sums import table_sum_links
 
-        return CodeTable.load().parent
-    except Exception:  # the code table is optional here: the shape says enough
-        def parent(code: str) -> Optional[str]:
-            if code.isdigit() and len(code) in (5, 7):
-                return code[: len(code) - 2]
-            return None
-
-        return parent
-
-
-def _table_blocks(text: str) -> list[tuple[int, int]]:
-    """Character ranges of runs of table rows (lines with tab-separated cells)."""
-    blocks: list[tuple[int, int]] = []
-    pos = 0
-    start = None
-    end = 0
-    for line in text.split("\n"):
-        line_end = pos + len(line)
-        if "\t" in line:
-            if start is None:
-                start = pos
-            end = line_end
-        elif line.strip() and start is not None:
-            blocks.append((start, end))
-            start = None
-        pos = line_end + 1
-    if start is not None:
-        blocks.append((start, end))
-    return blocks
-
-
-def _block_of(blocks: list[tuple[int, int]], pos: int) -> int:
-    """Index of the block holding ``pos`` (blocks are sorted and disjoint), or -1."""
-    i = bisect_right(blocks, (pos, float("inf"))) - 1
-    return i if i >= 0 and blocks[i][0] <= pos <= blocks[i][1] else -1
+    if tables is None:
+        tables = parse_tables(text) if text else []
+    return table_sum_links(facts, tables) + code_name_links(facts, tables)
 
 
 def _norm_name(s: Optional[str]) -> str:
     return "".join((s or "").split())
-
-
-def _cell_places(tables) -> dict[int, tuple[int, int, tuple[str, ...]]]:
-    """Start offset of each value cell → (table, row, column path) from ``doc._.tables``."""
-    places: dict[int, tuple[int, int, tuple[str, ...]]] = {}
-    for t, table in enumerate(tables or ()):
-        for r, row in enumerate(getattr(table, "rows", ()) or ()):
-            for cell in getattr(row, "values", ()) or ():
-                column = table.column(cell.col)
-                path = tuple(column.path) if column is not None and column.path else (str(cell.col),)
-                places[cell.start] = (t, r, path)
-    return places
-
-
-def table_links(facts: Sequence[Fact], text: str, tables=None) -> list[Link]:
-    """Sum relations among table facts: parent code vs children, 合计 row vs top-level codes,
-    a row's 合计 / 小计 column vs the columns under the same header. Facts are placed by
-    ``tables`` (``doc._.tables``: table, row and header path of each cell) when given, else
-    by runs of tab-separated lines of ``text`` and the facts' column names; only money
-    amounts take part."""
-    places = _cell_places(tables)
-    blocks = _table_blocks(text) if not places else []
-    parent_of = _code_parent()
-    groups: dict[tuple, list[int]] = {}
-    rows: dict[tuple, list[tuple[tuple[str, ...], int]]] = {}
-    for i, f in enumerate(facts):
-        if f.measure != "amount" or f.unit != MONEY_UNIT:
-            continue
-        if places:
-            place = places.get(f.evidence.start)
-            if place is None:
-                continue
-            t, r, path = place
-            groups.setdefault((t, path), []).append(i)
-            rows.setdefault((t, r), []).append((path, i))
-        else:
-            b = _block_of(blocks, f.evidence.start)
-            if b < 0:
-                continue
-            column = _norm_name(f.column)
-            groups.setdefault((b, column), []).append(i)
-            line = text.rfind("\n", 0, f.evidence.start)
-            rows.setdefault((b, line), []).append((tuple(column.split("/")) if column else ("",), i))
-    links: list[Link] = []
-    for (_, column), ids in groups.items():
-        by_code: dict[str, int] = {}
-        for i in ids:
-            code = facts[i].code
-            if code and code not in by_code:
-                by_code[code] = i
-        children: dict[str, list[int]] = {}
-        for code, i in by_code.items():
-            p = parent_of(code)
-            if p is not None and p in by_code:
-                children.setdefault(p, []).append(i)
-        for p, kids in children.items():
-            links.append(Link("parent_sum", {"total": by_code[p], "parts": kids}))
-        top = [i for code, i in by_code.items() if parent_of(code) not in by_code]
-        totals = [i for i in ids if not facts[i].code and _norm_name(facts[i].subject) in _TOTAL_NAMES]
-        if top and len(totals) == 1:
-            links.append(Link("total_sum", {"total": totals[0], "parts": top}))
-    for cells in rows.values():
-        if not places and any(p[-1] == "小计" and len(p) == 1 for p, _ in cells):
-            continue  # 小计 groups without their header paths: which columns they cover is unknown
-        _row_links([(tuple(_norm_name(x) for x in p), i) for p, i in cells], (), links)
-    return links
-
-
-_TOTAL_COLUMNS = ("合计", "小计", "总计")
-
-
-def _row_links(cells: list[tuple[tuple[str, ...], int]], prefix: tuple[str, ...], links: list[Link]) -> list[int]:
-    """Column sums of one row over its header tree: under ``prefix``, a 合计/小计 column is the
-    sum of its sibling columns, a sibling group counting as its own 小计 (or its leaves).
-    Returns the facts that stand for the node ``prefix``."""
-    children: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-    for path, i in cells:
-        if path[: len(prefix)] == prefix and len(path) > len(prefix):
-            children.setdefault(path[len(prefix)], []).append((path, i))
-    depth = len(prefix) + 1
-    total_label = next((label for label in children if label in _TOTAL_COLUMNS), None)
-    parts: list[int] = []
-    for label, members in children.items():
-        if label == total_label:
-            continue
-        leaves = [i for p, i in members if len(p) == depth]
-        parts.extend(leaves if leaves else _row_links(members, prefix + (label,), links))
-    if total_label is not None:
-        totals = [i for p, i in children[total_label] if len(p) == depth]
-        if totals and parts:
-            links.append(Link("column_sum", {"total": totals[0], "parts": parts}))
-        if totals:
-            return totals[:1]
-    return parts
 
 
 # --- balanced accounts ----------------------------------------------------------------------

@@ -67,6 +67,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
+def _provenance(description: str, **kw):
+    """A field only a PDF's result has: left out of the output when None, so a text result is
+    byte for byte what it was before PDFs were read."""
+    return Field(None, description=description, exclude_if=_absent, **kw)
+
+
+Box = list[float]  # [x0, top, x1, bottom] in PDF points, origin at the page's top left
+
+
 class Offsets(_Model):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
@@ -83,6 +96,10 @@ class Entity(_Model):
     flags: list[str] = Field(default_factory=list)
     source: Literal["rule", "model"] = "rule"
     score: float = Field(1.0, ge=0.0, le=1.0)
+    page: Optional[int] = _provenance("PDF input only: the 1-based page the entity is printed on", ge=1)
+    bbox: Optional[Box] = _provenance("PDF input only: the union of its characters' boxes, [x0, top, x1, bottom] "
+                                      "in points from the page's top left (a table cell's entity: the cell's text)",
+                                      min_length=4, max_length=4)
 
 
 class Fact(_Model):
@@ -108,6 +125,12 @@ class Fact(_Model):
         if not is_decimal_string(v):
             raise ValueError(f"value {v!r} is not an exact decimal string")
         return v
+
+
+class ResultFact(Fact):
+    """A fact as a result carries it: with the page of its evidence when the input was a PDF.
+    (``Fact`` itself is also the gold records' fact, which has no page.)"""
+    page: Optional[int] = _provenance("PDF input only: the 1-based page of the fact's evidence", ge=1)
 
 
 class Check(_Model):
@@ -143,11 +166,23 @@ class Document(_Model):
     basis: Optional[Basis] = None
 
 
+class Page(_Model):
+    """One page of a PDF input: its 1-based number, the range of ``Result.text`` it fills and its
+    size in points."""
+    number: int = Field(ge=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    width: float = Field(ge=0)
+    height: float = Field(ge=0)
+
+
 class Result(_Model):
     doc_id: Optional[str] = None
     model: ModelInfo
     document: Document = Field(default_factory=Document)
     entities: list[Entity]
-    facts: list[Fact]
+    facts: list[ResultFact]
     checks: list[Check]
     unchecked: list[Unchecked] = Field(default_factory=list)
+    text: Optional[str] = _provenance("PDF input only: the text read from the PDF, which every offset points into")
+    pages: Optional[list[Page]] = _provenance("PDF input only: the pages and the part of text each fills")

@@ -93,10 +93,15 @@ def job_describe() -> dict[str, Any]:
             "rules_only": model_dir is None, "model_dir": None if model_dir is None else str(model_dir)}
 
 
-def job_extract(text: str, doc_id: Optional[str]) -> bytes:
+def job_extract(text: str, doc_id: Optional[str], pdf: Any = None) -> bytes:
     # Validated against the contract and encoded here, off the event loop: for a 1 MB document
     # this is over a second of CPU that would otherwise stall every other request.
-    return RESULT.dump_json(RESULT.validate_python(_extractor.extract(text, doc_id)))
+    result = _extractor.extract(text, doc_id)
+    if pdf is not None:  # the text was read from this PDF (nlp.sources.pdf.PdfText): pages and boxes
+        from nlp.sources.pdf import attach_provenance
+
+        attach_provenance(result, pdf)
+    return RESULT.dump_json(RESULT.validate_python(result))
 
 
 def job_extract_batch(documents: list[tuple[str, Optional[str]]]) -> bytes:

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     keep_alive_seconds: int = Field(5, gt=0, description="an idle keep-alive connection is closed after this")
     max_connections: int = Field(1000, gt=0, description="open connections per server worker; new ones closed at once beyond")
     max_header_bytes: int = Field(16 * 1024, ge=1024, description="largest request head (line and headers); 431/400 beyond")
+    # PDF input (docs/service.md): read in a child process with these bounds; the body limit above
+    # bounds its bytes.
+    pdf_max_pages: int = Field(200, gt=0, description="most pages of a PDF; 422 too_many_pages beyond")
+    pdf_timeout_seconds: float = Field(30.0, gt=0, description="wall (and CPU) time to read one PDF; 422 too_expensive beyond")
+    pdf_max_memory_mb: int = Field(1024, ge=256, description="address space of the PDF reader's child process")
+    pdf_max_concurrent: int = Field(2, gt=0, description="PDFs read at once per server worker; 503 beyond")
     rules_only: bool = Field(False, description="serve the rules-only pipeline, no trained model (serve --rules-only)")
     log_level: str = Field("info", description="logging level of the service logger")
 

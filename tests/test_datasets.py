@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.datasets import fdp, store
+from nlp.datasets import fdp, parquet, store
 from nlp.datasets.links import cross_checks
 from nlp.document_meta import read_document
 
@@ -105,14 +105,34 @@ def test_fiscal_data_package_validates_with_frictionless(results_dir, tmp_path):
 
 def test_the_dask_build_on_a_local_cluster_equals_the_sqlite_build(results_dir, tmp_path):
     distributed = pytest.importorskip("distributed")
-    from nlp.datasets.distributed import rows
+    from nlp.datasets.distributed import build_parquet, rows
 
     db = tmp_path / "facts.sqlite"
     store.build([results_dir], db)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         got = rows([results_dir], client)
+        counts = build_parquet([results_dir, results_dir], tmp_path / "parts", client)  # each document twice
     assert got == store.content(db)
+    # the partitioned Parquet build keeps one copy of each document and equals the SQLite store
+    assert parquet.read(tmp_path / "parts") == store.content(db)
+    assert counts == {"documents": 5, "facts": len(store.content(db))}
+
+
+def test_parquet_export_equals_the_store_and_is_partitioned_by_year(results_dir, tmp_path):
+    db = tmp_path / "facts.sqlite"
+    store.build([results_dir], db)
+    out = tmp_path / "pq"
+    r = subprocess.run([CLI, "dataset", "export", str(out), "--format", "parquet", "--db", str(db)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert parquet.read(out) == store.content(db)
+    years = {p.parent.name for p in out.rglob("*.parquet")}
+    assert years == {f"doc_year={y or parquet.NO_YEAR}" for y in {row[4] for row in store.content(db)}}
+    assert len(years) >= 2  # the sources span several years
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.parquet")}
+    parquet.export(db, out)  # a second export of the same store: the same bytes
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*.parquet")} == first
 
 
 CHROMIUM = next((c for c in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")

@@ -267,3 +267,27 @@ def test_webhook_ignores_other_actions(client, runner, monkeypatch):
     r = client.post("/label-studio/webhook", json={"action": "PROJECT_UPDATED", "project": {"id": 1}},
                     headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 200 and r.json()["status"].startswith("ignored") and runner.ran == []
+
+
+def test_a_refused_retrain_stays_refused_at_setup_until_label_studio_sends_the_token(client, runner, monkeypatch):
+    """Label Studio marks the model "Error" on a refused /webhook but its next refresh calls /setup:
+    /setup must keep the refusal, or Label Studio shows "Connected" as if training had started."""
+    monkeypatch.setenv(backend.TOKEN_ENV, TOKEN)
+    schema = ls.labeling_config()
+    assert client.post("/label-studio/setup", json={"project": "7.1700000000", "schema": schema}).status_code == 200
+    r = client.post("/label-studio/webhook", json={"action": "START_TRAINING", "project": {"id": 7, "title": "p"}})
+    assert r.status_code == 401 and runner.ran == []
+    r = client.post("/label-studio/setup", json={"project": "7.1700000000", "schema": schema})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "retrain_refused"
+    assert "401 unauthorized" in r.json()["error"]["message"]
+    # another project's connection is not affected; wrong credentials are refused at setup at once
+    assert client.post("/label-studio/setup", json={"project": "8.1700000000", "schema": schema}).status_code == 200
+    basic = lambda pw: {"Authorization": "Basic " + base64.b64encode(f"ls:{pw}".encode()).decode()}  # noqa: E731
+    r = client.post("/label-studio/setup", json={"project": "8.1700000000", "schema": schema}, headers=basic("nope"))
+    assert r.status_code == 401 and "refuses" in r.json()["error"]["message"]
+    # connected with the token: setup works again and so does the retrain
+    assert client.post("/label-studio/setup", json={"project": "7.1700000000", "schema": schema},
+                       headers=basic(TOKEN)).status_code == 200
+    assert client.post("/label-studio/setup", json={"project": "7.1700000000", "schema": schema}).status_code == 200
+    r = client.post("/label-studio/webhook", json={"action": "START_TRAINING", "project": {"id": 7}}, headers=basic(TOKEN))
+    assert r.status_code == 201

@@ -12,7 +12,9 @@ the minor ones:
 9. skops files are loaded against our explicit trust list only (skops's defaults are not trusted);
 10. ``kill -9`` of the server takes its extraction process (and resource tracker) with it;
 - a non-JSON ``calibration.json`` is a clear error; ``HEAD /health`` is 200; a numeric
-  ``doc_id`` is refused (422): a doc_id is a JSON string or absent.
+  ``doc_id`` is refused (422): a doc_id is a JSON string or absent;
+- PDFs in (issue 15): a generated PDF gives the facts of its text form with pages; bad PDFs
+  (not a PDF, truncated, encrypted, scanned, too many pages, a Flate bomb) are 4xx, never 5xx.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ BOUNDS = {
     "FISCAL_BODY_TIMEOUT_SECONDS": "1.5",
     "FISCAL_KEEP_ALIVE_SECONDS": "1",
     "FISCAL_MAX_CONNECTIONS": "40",
+    "FISCAL_PDF_MAX_PAGES": "20",  # tests/data/pdf/bad/many-pages.pdf has 25
+    "FISCAL_PDF_MAX_MEMORY_MB": "256",  # the PDF bomb below inflates to 400 MB
 }
 
 POST_ROUTES = ["/extract", "/extract/batch", "/visualize", "/label-studio/predict", "/label-studio/setup",
@@ -568,3 +572,55 @@ def test_numeric_doc_id_is_refused(server):
             assert r.status_code == 422, r.text[:200]
         r = c.post("/extract", json={"text": "收入 1 万元", "doc_id": "123"})
         assert r.status_code == 200 and r.json()["doc_id"] == "123"
+
+
+# --- PDFs in (issue 15) ----------------------------------------------------------------------------
+
+PDF_DATA = ROOT / "tests" / "data" / "pdf"
+
+
+def _facts_without_provenance(result: dict) -> list[str]:
+    return sorted(json.dumps({k: v for k, v in f.items() if k not in ("evidence", "page")}, ensure_ascii=False,
+                             sort_keys=True) for f in result["facts"])
+
+
+def test_a_generated_pdf_gives_the_facts_of_its_text_form_with_pages(server):
+    base, _ = server
+    pdf = (PDF_DATA / "unruled-dev-t05-2.pdf").read_bytes()
+    text = (PDF_DATA / "unruled-dev-t05-2.txt").read_text(encoding="utf-8")
+    with httpx.Client(base_url=base, timeout=120) as c:
+        as_text = c.post("/extract", json={"text": text}).json()
+        raw = c.post("/extract?doc_id=t05", content=pdf, headers={"content-type": "application/pdf"})
+        form = c.post("/extract", files={"file": ("t05.pdf", pdf, "application/pdf")}, data={"doc_id": "t05"})
+    for r in (raw, form):
+        assert r.status_code == 200, r.text[:300]
+        result = r.json()
+        assert result["doc_id"] == "t05" and result["pages"][0]["number"] == 1
+        assert _facts_without_provenance(result) == _facts_without_provenance(as_text) != []
+        assert all(f["page"] == 1 for f in result["facts"])
+        assert all(e["page"] == 1 and len(e["bbox"]) == 4 and result["text"][e["start"]:e["end"]] == e["text"]
+                   for e in result["entities"])
+    assert "pages" not in as_text and "text" not in as_text
+
+
+def test_bad_pdfs_are_4xx_never_5xx(server):
+    from tests.data.pdf.make_pdfs import bomb_pdf
+
+    base, _ = server
+    bodies = {p.stem: p.read_bytes() for p in sorted((PDF_DATA / "bad").glob("*.pdf"))}
+    bodies["bomb"] = bomb_pdf(400)
+    expected = {"not-a-pdf": (415, "not_pdf"), "truncated": (422, "damaged"), "encrypted": (422, "encrypted"),
+                "scanned": (422, "no_text"), "many-pages": (422, "too_many_pages"), "bomb": (422, "too_expensive")}
+    assert set(bodies) == set(expected)
+    before = metric_statuses(base, "/extract")
+    with httpx.Client(base_url=base, timeout=120) as c:
+        for name, body in bodies.items():
+            for r in (c.post("/extract", content=body, headers={"content-type": "application/pdf"}),
+                      c.post("/extract", files={"file": (f"{name}.pdf", body, "application/pdf")})):
+                if name == "not-a-pdf" and "multipart" in r.request.headers["content-type"]:
+                    assert r.status_code == 200  # a multipart file that is not a PDF is read as UTF-8 text
+                    continue
+                assert (r.status_code, r.json()["error"]["code"]) == expected[name], (name, r.text[:300])
+        assert c.get("/health").status_code == 200
+    after = metric_statuses(base, "/extract")
+    assert not any(s.startswith("5") and after[s] > before.get(s, 0) for s in after), after

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,8 @@ from service.errors import ApiError
 from service.settings import Settings
 
 MB = 1024 * 1024
-LIMITS = Settings(max_body_bytes=4 * MB, max_batch_documents=50, request_timeout_seconds=120, extract_mode="thread")
+LIMITS = Settings(max_body_bytes=4 * MB, max_batch_documents=50, request_timeout_seconds=120, extract_mode="thread",
+                  pdf_max_pages=20)  # tests/data/pdf/bad/many-pages.pdf has 25
 SENTENCE = "本部门 2021 年度收入总计 428.59万元，较 2020 年增加 25.66 万元，增长 6.37 %。"
 
 
@@ -133,7 +135,7 @@ def test_docs_served_offline(client):
         assert asset in page
         assert client.get(asset).status_code == 200
     assert client.get("/openapi.json").json()["paths"]["/extract"]["post"]["requestBody"]["content"].keys() == {
-        "application/json", "text/plain"}
+        "application/json", "text/plain", "application/pdf", "multipart/form-data"}
 
 
 # --- /visualize -------------------------------------------------------------------------------
@@ -238,7 +240,7 @@ def test_invalid_utf8(client, content_type):
     assert_error(client.post("/extract", content=body, headers={"content-type": content_type}), 400, "invalid_encoding")
 
 
-@pytest.mark.parametrize("content_type", [None, "application/xml", "multipart/form-data; boundary=x", "image/png", "garbage"])
+@pytest.mark.parametrize("content_type", [None, "application/xml", "application/octet-stream", "image/png", "garbage"])
 def test_wrong_content_type(client, content_type):
     headers = {"content-type": content_type} if content_type else {}
     assert_error(client.post("/extract", content=b'{"text": "x"}', headers=headers), 415, "unsupported_media_type")
@@ -357,6 +359,14 @@ def test_version_summarises_the_model_card(tmp_path):
 
 # --- the hostile-input matrix over every route -------------------------------------------------
 
+BAD_PDFS = Path(__file__).resolve().parent / "data" / "pdf" / "bad"
+
+
+def _multipart_file(data: bytes, name: str = "file") -> bytes:
+    return (b'--x\r\nContent-Disposition: form-data; name="%s"; filename="a.pdf"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n%s\r\n--x--\r\n" % (name.encode(), data))
+
+
 _DEEP = 50_000
 HOSTILE_BODIES: list[tuple[str, bytes, str]] = [
     ("empty", b"", "application/json"),
@@ -395,6 +405,11 @@ HOSTILE_BODIES: list[tuple[str, bytes, str]] = [
     ("form-many-fields", b"&".join(b"f%d=1" % i for i in range(5000)), "application/x-www-form-urlencoded"),
     ("multipart", b"--x\r\nContent-Disposition: form-data; name=text\r\n\r\nabc\r\n--x--\r\n", "multipart/form-data; boundary=x"),
     ("no-content-type", b'{"text": "x"}', ""),
+    # PDFs (tests/data/pdf/make_pdfs.py): each refused with its code, never a 5xx
+    *((f"pdf-{p.stem}", p.read_bytes(), "application/pdf") for p in sorted(BAD_PDFS.glob("*.pdf"))),
+    ("pdf-multipart-encrypted", _multipart_file((BAD_PDFS / "encrypted.pdf").read_bytes()), "multipart/form-data; boundary=x"),
+    ("pdf-multipart-no-file", _multipart_file(b"", name="other"), "multipart/form-data; boundary=x"),
+    ("pdf-multipart-no-boundary", _multipart_file(b"%PDF-1.4"), "multipart/form-data"),
 ]
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, TextIO
 
 from nlp.batch.inputs import Plan, discover, load_chunk, plan
+from nlp.sources.pdf import PdfError, PdfLimits, PdfText, attach_provenance, read_pdf_isolated
 from nlp.contract import Result  # imported before workers fork, with the extractor they inherit
 
 FORMAT_VERSION = 1
@@ -109,10 +110,32 @@ def _error_record(item: dict[str, Any], exc: BaseException) -> dict[str, Any]:
     }
 
 
+def _read_pdfs(items: list[dict[str, Any]]) -> dict[int, PdfText]:
+    """Read the chunk's PDFs (each in a bounded child, ``FISCAL_PDF_*``): an item's ``pdf`` bytes
+    become its ``text``, or its ``error`` (code and message) when the PDF cannot be read."""
+    out: dict[int, PdfText] = {}
+    for it in items:
+        data = it.pop("pdf", None)
+        if data is None:
+            continue
+        try:
+            pdf = read_pdf_isolated(data, PdfLimits.from_env())
+        except PdfError as e:
+            it["error"] = {"type": "PdfError", "code": e.code, "message": str(e)}
+            continue
+        except ValueError as e:  # a FISCAL_PDF_* setting that is not a number
+            it["error"] = {"type": "ConfigError", "message": f"bad FISCAL_PDF_* setting: {e}"}
+            continue
+        out[id(it)] = pdf
+        it["text"] = pdf.text
+    return out
+
+
 def process_chunk(spec: ExtractorSpec, index: int, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Runs in a worker: contract results (or errors) for one chunk, in input order."""
     started = time.perf_counter()
     ex = get_extractor(spec)
+    pdfs = _read_pdfs(items)
     todo = [it for it in items if "text" in it]
     results: dict[int, dict[str, Any]] = {}
     try:  # the fast path: one nlp.pipe over the chunk
@@ -130,6 +153,8 @@ def process_chunk(spec: ExtractorSpec, index: int, items: list[dict[str, Any]]) 
             res = results.get(id(it))
             if res is None:
                 res = ex.extract(it["text"], it["doc_id"])
+            if id(it) in pdfs:
+                attach_provenance(res, pdfs[id(it)])
             Result.model_validate(res)  # the output speaks the contract or is reported as an error
             counts = [len(res[k]) for k in ("entities", "facts", "checks")]
             # serialised here, in parallel: the driver only moves bytes (JSON text never holds a raw tab)

@@ -1,8 +1,9 @@
 """Input discovery and the job plan: which documents exist, their ids, and how they are chunked.
 
-A corpus is a list of ``.txt`` files (one document each) and JSONL files (one document per
-non-blank line: ``{"text": ..., "doc_id"|"id": optional}``), given as files or directories
-(searched recursively). The plan is a pure function of the inputs' bytes and the chunk
+A corpus is a list of ``.txt`` files (one document each), PDFs (one document each, known by
+their ``%PDF-`` header whatever their name, read by ``nlp.sources.pdf`` in the worker) and JSONL
+files (one document per non-blank line: ``{"text": ..., "doc_id"|"id": optional}``), given as
+files or directories (searched recursively). The plan is a pure function of the inputs' bytes and the chunk
 size, so an interrupted job re-plans to exactly the same chunks and can resume by chunk
 index. Chunks carry byte ranges, not texts: texts are read only when a chunk is submitted.
 """
@@ -16,7 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-SUFFIXES = {".txt": "txt", ".jsonl": "jsonl"}
+SUFFIXES = {".txt": "txt", ".jsonl": "jsonl", ".pdf": "pdf"}
+PDF_MAGIC = b"%PDF-"
+
+
+def input_kind(path: Path) -> Optional[str]:
+    """txt, jsonl or pdf; None for a file that is none of them. A file that starts with
+    ``%PDF-`` is a PDF whatever its suffix (a .jsonl excepted: its lines are the documents)."""
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return "jsonl"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return SUFFIXES.get(suffix)
+    if head.lstrip().startswith(PDF_MAGIC):
+        return "pdf"
+    return SUFFIXES.get(suffix)
 
 
 class InputError(ValueError):
@@ -27,7 +45,7 @@ class InputError(ValueError):
 class InputFile:
     path: Path  # absolute
     key: str  # stable, relative, posix name: the doc id of a .txt and the prefix of JSONL line ids
-    kind: str  # "txt" | "jsonl"
+    kind: str  # "txt" | "pdf" | "jsonl"
     output: str  # output JSONL, relative to the output directory (mirrors ``key``)
 
 
@@ -65,13 +83,17 @@ class Plan:
 
 
 def _output_name(key: str, kind: str) -> str:
-    return key[: -len(".txt")] + ".jsonl" if kind == "txt" else key
+    if kind == "jsonl":
+        return key
+    stem, dot, suffix = key.rpartition(".")
+    return (stem if dot and "/" not in suffix else key) + ".jsonl"
 
 
 def discover(args: list[str], exclude: Optional[Path] = None) -> list[InputFile]:
     """Expand files and directories into inputs, in a stable order, with unique names.
 
-    A directory contributes its ``.txt``/``.jsonl`` files recursively, named
+    A directory contributes its ``.txt``/``.jsonl``/``.pdf`` files and any other file that is a
+    PDF recursively, named
     ``<directory name>/<relative path>``; a file is named by its file name. Hidden files and
     directories and anything under ``exclude`` (the output directory) are skipped."""
     if not args:
@@ -80,12 +102,11 @@ def discover(args: list[str], exclude: Optional[Path] = None) -> list[InputFile]
     found: list[InputFile] = []
     seen_paths: set[Path] = set()
 
-    def add(path: Path, key: str) -> None:
+    def add(path: Path, key: str, kind: str) -> None:
         resolved = path.resolve()
         if resolved in seen_paths:
             return
         seen_paths.add(resolved)
-        kind = SUFFIXES[path.suffix.lower()]
         found.append(InputFile(resolved, key, kind, _output_name(key, kind)))
 
     for arg in args:
@@ -103,15 +124,17 @@ def discover(args: list[str], exclude: Optional[Path] = None) -> list[InputFile]
                 )
                 for name in sorted(filenames):
                     f = here / name
-                    if name.startswith(".") or f.suffix.lower() not in SUFFIXES or not f.is_file():
+                    if name.startswith(".") or not f.is_file():
                         continue
-                    add(f, f"{root.name}/{f.relative_to(root).as_posix()}")
+                    kind = input_kind(f)
+                    if kind is not None:
+                        add(f, f"{root.name}/{f.relative_to(root).as_posix()}", kind)
             if len(found) == before:
-                raise InputError(f"{arg}: directory holds no .txt or .jsonl files")
-        elif p.suffix.lower() in SUFFIXES:
-            add(p, p.name)
+                raise InputError(f"{arg}: directory holds no .txt, .jsonl or PDF files")
+        elif input_kind(p) is not None:
+            add(p, p.name, input_kind(p))
         else:
-            raise InputError(f"{arg}: unsupported input (expected a .txt or .jsonl file, or a directory)")
+            raise InputError(f"{arg}: unsupported input (expected a .txt, .jsonl or PDF file, or a directory)")
 
     outputs: dict[str, InputFile] = {}
     for f in found:
@@ -212,7 +235,7 @@ def plan(inputs: list[InputFile], chunk_docs: int = 32, chunk_bytes: int = 4 << 
     for index, inp in enumerate(inputs):
         h = hashlib.sha256()
         n_docs = 0
-        if inp.kind == "txt":
+        if inp.kind in ("txt", "pdf"):
             size = 0
             with open(inp.path, "rb") as f:
                 for block in iter(lambda: f.read(1 << 20), b""):
@@ -245,12 +268,19 @@ def plan(inputs: list[InputFile], chunk_docs: int = 32, chunk_bytes: int = 4 << 
 
 
 def load_chunk(plan_: Plan, chunk: Chunk) -> list[dict[str, Any]]:
-    """The chunk's documents: ``{doc_id, input, line, text}``, or ``{…, error}`` for input that
-    cannot be a document (bad JSON or UTF-8, no text, a duplicate id). Errors are documents too:
-    they are recorded, never dropped."""
+    """The chunk's documents: ``{doc_id, input, line, text}`` (``pdf``: its bytes, read in the
+    worker), or ``{…, error}`` for input that cannot be a document (bad JSON or UTF-8, no text, a
+    duplicate id). Errors are documents too: they are recorded, never dropped."""
     items: list[dict[str, Any]] = []
     for seg in chunk.segments:
         inp = plan_.inputs[seg.input_index]
+        if inp.kind == "pdf":
+            item = {"doc_id": inp.key, "input": inp.key, "line": None}
+            try:
+                items.append({**item, "pdf": inp.path.read_bytes()})
+            except OSError as e:
+                items.append({**item, "error": _err("InputError", f"cannot read: {e}")})
+            continue
         if inp.kind == "txt":
             item: dict[str, Any] = {"doc_id": inp.key, "input": inp.key, "line": None}
             try:

@@ -95,16 +95,30 @@ def gold_hash(gold_dir: Path = GOLD_DIR) -> str:
 
 
 def load_folds(path: Path = FOLDS_FILE, doc_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """Leave-one-document-out folds as recorded with the data (or derived from ``doc_ids``)."""
-    if Path(path).exists():
-        folds = json.loads(Path(path).read_text(encoding="utf-8"))["folds"]
-    else:
-        ids = sorted(doc_ids)
-        folds = [{"name": f"heldout-{d}", "test": [d], "train": [o for o in ids if o != d]} for d in ids]
+    """Leave-one-document-out folds as recorded with the data, joined by every document of
+    ``doc_ids`` that no recorded fold tests (:func:`join_folds`); with no file, derived from
+    ``doc_ids`` alone."""
+    folds = json.loads(Path(path).read_text(encoding="utf-8"))["folds"] if Path(path).exists() else []
+    folds = join_folds(folds, doc_ids)
     for fold in folds:
         if set(fold["test"]) & set(fold["train"]):
             raise ValueError(f"fold {fold.get('name')} trains and tests on the same document")
     return folds
+
+
+def join_folds(folds: list[dict[str, Any]], doc_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """A document no fold tests (one annotated after the folds were written) joins them
+    deterministically, as leave-one-document-out has it: a fold ``heldout-<doc_id>`` of its own,
+    after the recorded ones in doc_id order, training on every other document, and the training
+    side of every other fold. Recorded folds keep their names and test documents."""
+    tested = {d for f in folds for d in f["test"]}
+    new = sorted(set(doc_ids) - tested)
+    if not new:
+        return folds
+    everyone = sorted(set(doc_ids) | tested | {d for f in folds for d in f["train"]})
+    out = [{**f, "train": [*f["train"], *(d for d in new if d not in f["train"] and d not in f["test"])]} for f in folds]
+    out += [{"name": f"heldout-{d}", "test": [d], "train": [o for o in everyone if o != d]} for d in new]
+    return out
 
 
 def bio_tags(doc: Doc, spans: Iterable[GoldSpan]) -> tuple[list[str], int]:

@@ -259,6 +259,7 @@ def train_model(out_dir: Path, gold_dir: Path = GOLD_DIR, seed: int = SEED,
         for p in sorted(out_dir.rglob("*"), reverse=True):
             p.unlink() if p.is_file() else p.rmdir()
     extractor.nlp.meta.update({"name": MODEL_NAME, "version": __version__, "lang": "zh"})
+    out_dir.parent.mkdir(parents=True, exist_ok=True)  # a fresh project has no models/ yet (spaCy makes one level)
     extractor.nlp.to_disk(out_dir, exclude=["vocab"])
     # spaCy's meta.json carries no timestamps we rely on; drop volatile keys so training is reproducible.
     meta_path = out_dir / "meta.json"
@@ -303,6 +304,7 @@ def model_card_markdown(card: dict[str, Any], report: dict[str, Any]) -> str:
         "rules and table layout give every numeric entity with its exact value; the tagger adds SUBJECT spans "
         "(the open vocabulary) where it is confident (calibrated score ≥ 0.5).\n\n"
         f"- Training data: `annotations/gold/` sha256 `{card['training_data_sha256']}` ({len(card['documents'])} documents)\n"
+        f"- Trained on: {', '.join(f'`{d}`' for d in card['documents'])}\n"
         f"- Seed: {card['seed']}; folds: leave-one-document-out (`annotations/folds.json`)\n"
         f"- Tokens: {card['training_stats']['tokens']}, gold spans: {card['training_stats']['spans']}, "
         f"spans not on token edges: {card['training_stats']['misaligned_spans']}\n"

@@ -6,7 +6,8 @@ not (a code missing from the national table never loses its row). Three layouts:
 
 - one code column (科目编码): the full code, or an abbreviated one (``05`` under ``204`` is
   ``20405``; after a 款 row a two-digit code is first tried as a 项 of that 款, after a
-  fully written 项 as a new 款; the candidate whose national name equals the row's name wins);
+  fully written 项 as a new 款; the candidate whose national name is the row's name wins, and
+  one whose national name contradicts it is never taken: ``code_names``);
 - 类 | 款 | 项 over three columns (``204 | 05 | 01``): the parts of the row make the code; the
   cell that completes it carries it (a 款 row ``204 | 05 |`` is ``20405`` on ``05``); parts
   left empty under their parent take the current 类/款;
@@ -19,6 +20,7 @@ import re
 from typing import Optional
 
 from nlp.codes import CodeTable, code_level
+from nlp.tables.code_names import name_contradiction, names_agree
 from nlp.tables.grid import Cell
 
 __all__ = ["CodeResolver", "split_code_name"]
@@ -48,10 +50,12 @@ class CodeResolver:
         self.lei: Optional[str] = None
         self.kuan: Optional[str] = None
         self.prev_level: Optional[str] = None
+        self.doubt: Optional[str] = None  # why the last code resolved is not sure (None: it is)
 
     def resolve(self, cells: list[tuple[str, Cell]], subject: Optional[str]) -> Optional[tuple[str, Cell]]:
         """(full code, the cell that carries it) of a row's code cells ``(role, cell)``; role
         ``code`` for a code column, ``code1``/``code2``/``code3`` for 类/款/项 columns."""
+        self.doubt = None
         single = next((c for r, c in cells if r == "code" and _DIGITS.fullmatch(c.text)), None)
         if single is not None:
             code = self._one(single.text, subject)
@@ -78,9 +82,21 @@ class CodeResolver:
         else:
             ctx = [self.lei]
         ctx = [c for c in ctx if c]
-        # the row's own name is the strongest evidence of which parent is meant
-        named = [p + raw for p in ctx if subject and self.codes.name(p + raw) == subject]
-        return named[0] if named else self.codes.resolve(raw, ctx)
+        # the row's own name is the strongest evidence of which parent is meant: a reading
+        # named so in the national table wins, and a reading whose national name contradicts
+        # the row's name is not this row's code (``08`` after 20802 基层政权建设和社区治理 is
+        # 2080208, not 20808 抚恤)
+        candidates = [p + raw for p in ctx if code_level(p + raw)]
+        named = [c for c in candidates if subject and self.codes.name(c) is not None
+                 and names_agree(subject, self.codes.name(c), c)]
+        if named:
+            return named[0]
+        possible = [c for c in candidates if name_contradiction(c, subject, self.codes) is None]
+        if len(possible) > 1:
+            self.doubt = (f"abbreviated code {raw} reads as {' or '.join(possible)} and the national "
+                          f"table names neither {subject or '(no name)'}")
+        # every reading contradicts the name: keep the structural one (the code is not lost)
+        return self.codes.resolve(raw, [c[:-2] for c in possible] if possible else ctx)
 
     def _parts(self, parts: dict[str, Cell]) -> tuple[Optional[str], Cell]:
         lei, kuan, xiang = (parts.get(k) for k in ("code1", "code2", "code3"))

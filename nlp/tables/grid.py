@@ -97,6 +97,7 @@ class Row:
     subject_cell: Optional[Cell] = None
     code: Optional[str] = None  # the full classification code
     code_cell: Optional[Cell] = None
+    code_doubt: Optional[str] = None  # why the code's reading is not sure (an abbreviated code with two readings)
     values: list[Cell] = field(default_factory=list)  # number cells (grid: money cells; kv: the value)
     # target rows
     comparator: Optional[str] = None
@@ -470,6 +471,7 @@ class _GridBuilder:
                 found = self.resolver.resolve(code_cells, row.subject)
                 if found is not None:
                     row.code, row.code_cell = found
+                    row.code_doubt = self.resolver.doubt
                     row.layout_cells = [c for _, c in code_cells if c is not row.code_cell and c.col != row.code_cell.col]
             if row.values or row.subject or row.code:
                 t.rows.append(row)

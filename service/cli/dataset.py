@@ -17,6 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = ds.add_parser("build", help="load retag output directories into a SQLite fact store")
     b.add_argument("inputs", nargs="+", type=Path, help="retag output directories or result JSONL files")
     b.add_argument("--db", type=Path, default=Path("facts.sqlite"))
+    b.add_argument("--parquet", type=Path, metavar="DIR",
+                   help="instead of SQLite, write partitioned Parquet from a Dask job (--scheduler)")
+    b.add_argument("--scheduler", help="a Dask scheduler address (default: this machine's processes)")
     b.set_defaults(func=_build)
 
     q = ds.add_parser("query", help="series of a subject, budget vs actual, largest changes")
@@ -32,9 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--all", action="store_true", help="also the comparisons that agree")
     c.set_defaults(func=_checks)
 
-    e = ds.add_parser("export", help="write the store as a Fiscal Data Package (datapackage.json + CSV)")
+    e = ds.add_parser("export", help="write the store as a Fiscal Data Package (datapackage.json + CSV) or Parquet")
     e.add_argument("out", type=Path)
-    e.add_argument("--format", choices=("fdp",), default="fdp")
+    e.add_argument("--format", choices=("fdp", "parquet"), default="fdp")
     e.add_argument("--db", type=Path, default=Path("facts.sqlite"))
     e.set_defaults(func=_export)
 
@@ -67,8 +70,24 @@ def _build(args) -> int:
     if missing:
         print(f"dataset build: no such input: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if args.parquet is not None:
+        return _build_parquet(args)
     counts = build(args.inputs, args.db)
     print(f"dataset build: {counts['documents']} documents, {counts['facts']} facts in {args.db}")
+    return 0
+
+
+def _build_parquet(args) -> int:
+    from nlp.datasets.distributed import build_parquet
+
+    if args.scheduler:
+        from distributed import Client
+
+        with Client(args.scheduler) as client:
+            counts = build_parquet(args.inputs, args.parquet, client)
+    else:
+        counts = build_parquet(args.inputs, args.parquet)
+    print(f"dataset build: {counts['documents']} documents, {counts['facts']} facts in {args.parquet}/")
     return 0
 
 
@@ -100,9 +119,15 @@ def _checks(args) -> int:
 
 
 def _export(args) -> int:
+    _open(args.db).close()
+    if args.format == "parquet":
+        from nlp.datasets.parquet import export as export_parquet
+
+        paths = export_parquet(args.db, args.out)
+        print(f"dataset export: wrote {len(paths)} Parquet files under {args.out}")
+        return 0
     from nlp.datasets.fdp import export
 
-    _open(args.db).close()
     path = export(args.db, args.out)
     print(f"dataset export: wrote {path}")
     return 0

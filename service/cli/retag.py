@@ -17,13 +17,14 @@ def _positive(value: str) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "retag",
-        help="re-tag a corpus (.txt files, JSONL, directories) into DIR; resumable; --diff against an older run",
+        help="re-tag a corpus (.txt files, PDFs, JSONL, directories) into DIR; resumable; --diff against an older run",
         description="Run the extractor over every document of the inputs. One JSONL of contract results per "
         "input, errors.jsonl and manifest.json in DIR. Killed or interrupted, the same command resumes; "
         "on a finished DIR it does nothing.",
     )
     p.add_argument("inputs", nargs="*", metavar="INPUT",
-                   help=".txt files, JSONL files ({'text', optional 'doc_id'|'id'} per line) or directories (recursive)")
+                   help=".txt files, PDFs (by their %%PDF- header), JSONL files ({'text', optional 'doc_id'|'id'} per line) "
+                        "or directories (recursive)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--workers", type=_positive, default=None,
                    help="worker processes, or Dask workers with --scheduler local (default: all cores)")

@@ -1,4 +1,4 @@
-"""``POST /extract`` and ``POST /extract/batch``: text in, the contract's result out."""
+"""``POST /extract`` and ``POST /extract/batch``: text (or a PDF) in, the contract's result out."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from service.deps import ExtractionRunner, batch_request, checked_document, get_runner, job_extract, job_extract_batch
+from service.deps import ExtractionRunner, batch_request, get_runner, job_extract, job_extract_batch
+from service.documents import ExtractInput, extract_input
 from service.errors import ErrorBody
 from service.routers.schemas import BatchRequest, BatchResponse, ExtractRequest, Result
 
@@ -46,6 +47,13 @@ EXTRACT_BODY = {
             "application/json": {"schema": inline_schema(ExtractRequest)},
             "text/plain": {"schema": {"type": "string", "minLength": 1,
                                       "description": "the document; declare its charset (e.g. charset=GB18030) if not UTF-8"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary",
+                                           "description": "a PDF with a text layer; doc_id from the query"}},
+            "multipart/form-data": {"schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary", "description": "a PDF or a UTF-8 text file"},
+                               "text": {"type": "string", "description": "the document, when no file is sent"},
+                               "doc_id": {"type": "string", "maxLength": 256}}}},
         },
     }
 }
@@ -60,16 +68,16 @@ BATCH_BODY = {
 @router.post(
     "/extract",
     response_model=Result,
-    summary="Entities, facts and checks of one document",
+    summary="Entities, facts and checks of one document (text, or a PDF: then with its text and pages)",
     openapi_extra=EXTRACT_BODY,
     responses=_errors(400, 413, 415, 422, 503, 504),
 )
 async def extract(
-    doc: ExtractRequest = Depends(checked_document),
+    body: ExtractInput = Depends(extract_input),
     runner: ExtractionRunner = Depends(get_runner),
 ) -> Response:
     # The job returns the contract-validated JSON already encoded (off the event loop).
-    return Response(await runner.run(job_extract, doc.text, doc.doc_id), media_type="application/json")
+    return Response(await runner.run(job_extract, body.doc.text, body.doc.doc_id, body.pdf), media_type="application/json")
 
 
 @router.post(

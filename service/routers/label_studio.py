@@ -8,8 +8,9 @@ It calls, under that prefix:
   project's labeling config has our controls (``fiscal-extract annotate export -f
   labelstudio`` writes it);
 - ``POST /predict`` ``{tasks: [{id, data: {text}}], ...}`` → ``{"results": [{"result",
-  "score", "model_version"}], "model_version"}``, one prediction per task, regions as in
-  ``nlp.annotation.interchange.labelstudio``. Open, like ``/extract``.
+  "score", "model_version"}], "model_version"}``, one prediction per task, regions, fact
+  fields and relations as in ``nlp.annotation.interchange.labelstudio``, only what an annotator
+  can accept as it is (check outputs are not answers). Open, like ``/extract``.
 - ``POST /webhook`` (Label Studio webhooks: ``ANNOTATION_CREATED`` / ``ANNOTATION_UPDATED``
   bring the annotated task, ``START_TRAINING``) and ``POST /train``: import the submitted
   annotations into the gold (validated, all or nothing, as ``annotate import``) and queue a
@@ -18,6 +19,13 @@ It calls, under that prefix:
 State-changing calls need the token in ``FISCAL_ANNOTATION_TOKEN``: ``Authorization:
 Bearer <token>`` (or HTTP Basic with the token as password, which is what Label Studio's
 "basic auth" model setting sends). Without a configured token they are off (403).
+
+A refusal must show in Label Studio as the failure it is. Label Studio (1.23) marks the model
+"Error" when ``/webhook`` answers an error, but its next state refresh calls ``/health`` and
+``/setup`` and, if they succeed, shows "Connected" again. So ``/setup`` answers with the
+refusal too: credentials that Label Studio sends and the server does not accept (401/403),
+and, for a project whose retrain request (``START_TRAINING``, ``/train``) was refused, that
+refusal (403 ``retrain_refused``) until Label Studio connects with the token.
 """
 
 from __future__ import annotations
@@ -167,6 +175,8 @@ class RetrainQueue:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._thread: Optional[threading.Thread] = None
+        # Label Studio project id -> why its last retrain request was refused (module doc)
+        self.refused: dict[str, str] = {}
 
     def submit(self, reason: str) -> Job:
         with self._lock:
@@ -225,6 +235,16 @@ def get_gold_dir() -> Path:
     return Path(os.environ.get("FISCAL_GOLD_DIR") or GOLD_DIR)
 
 
+def ls_project_id(project: Any) -> str:
+    """The Label Studio project id in a payload: ``/setup`` sends ``"<id>.<created>"``, webhooks
+    the serialised project; ``"*"`` when none is given."""
+    if isinstance(project, dict):
+        project = project.get("id")
+    if project is None or isinstance(project, bool):
+        return "*"
+    return str(project).split(".", 1)[0]
+
+
 def require_token(authorization: Optional[str] = Header(None)) -> None:
     """Bearer token (or Basic with the token as password) equal to ``$FISCAL_ANNOTATION_TOKEN``."""
     expected = os.environ.get(TOKEN_ENV)
@@ -251,9 +271,9 @@ def model_version(model_info: dict[str, Any]) -> str:
     return f"{model_info['name']}-{model_info['version']}"
 
 
-def job_predict_entities(texts: list[str]) -> list[list[dict[str, Any]]]:
+def job_predict(texts: list[str]) -> list[dict[str, Any]]:
     """Runs in an extraction worker (the service's bounded, time-limited pool)."""
-    return [r["entities"] for r in deps._extractor.pipe(texts)]
+    return [{"entities": r["entities"], "facts": r["facts"]} for r in deps._extractor.pipe(texts)]
 
 
 def _task_text(task: LSTask, index: int) -> str:
@@ -272,15 +292,33 @@ def task_texts(tasks: list[LSTask]) -> list[str]:
     return [_task_text(t, i) for i, t in enumerate(tasks)]
 
 
-def predictions(texts: list[str], entities: list[list[dict[str, Any]]], version: str) -> PredictResponse:
-    """Label Studio predictions from the contract's entities (offsets into each text)."""
-    results = []
-    for text, ents in zip(texts, entities):
-        scores = {(e["start"], e["end"], e["label"]): e["score"] for e in ents}
-        result = ls.region_results(text, ents, scores)
+def reviewable_regions(text: str, result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The spans and facts of an extraction ``result`` over ``text`` that an annotator can accept
+    as they are (``nlp.annotation.new_document.reviewable``: what would fail the gold's checks
+    is left out; check outputs stay hints, never answers)."""
+    from nlp.annotation.interchange.preannotate import preannotate
+    from nlp.annotation.new_document import reviewable
+    from nlp.annotation.records import Record
+
+    shell = Record("task", "task#0000", 0, text)
+    records, _ = reviewable(preannotate("task", text, result, [shell]).records)
+    rec = records[0]
+    return [s.to_dict() for s in rec.spans], [f.to_dict() for f in rec.facts]
+
+
+def predictions(texts: list[str], results: list[dict[str, Any]], version: str) -> PredictResponse:
+    """Label Studio predictions (regions, fact fields and relations) from the contract's results
+    (offsets into each text)."""
+    out = []
+    for text, res in zip(texts, results):
+        spans, facts = reviewable_regions(text, res)
+        by_key = {(e["start"], e["end"], e["label"]): e["score"] for e in res["entities"]}
+        scores = {(s["start"], s["end"], s["label"]): by_key[(s["start"], s["end"], s["label"])]
+                  for s in spans if (s["start"], s["end"], s["label"]) in by_key}
+        result = ls.region_results(text, spans, scores, facts)
         score = min(scores.values()) if scores else 1.0
-        results.append(LSPrediction(result=result, score=round(score, 4), model_version=version))
-    return PredictResponse(results=results, model_version=version)
+        out.append(LSPrediction(result=result, score=round(score, 4), model_version=version))
+    return PredictResponse(results=out, model_version=version)
 
 
 def check_label_config(schema: Optional[str]) -> None:
@@ -357,8 +395,24 @@ def health(model_info: dict = Depends(get_model_info), queue: RetrainQueue = Dep
 
 
 @router.post("/setup", response_model=SetupResponse)
-def setup(req: SetupRequest, model_info: dict = Depends(get_model_info)) -> SetupResponse:
+def setup(req: SetupRequest, model_info: dict = Depends(get_model_info), queue: RetrainQueue = Depends(get_retrain_queue),
+          authorization: Optional[str] = Header(None)) -> SetupResponse:
     check_label_config(req.label_schema)
+    pid = ls_project_id(req.project)
+    if authorization:  # Label Studio connects with credentials: they must be the ones that work
+        try:
+            require_token(authorization)
+        except ApiError as e:
+            raise ApiError(e.status, e.code, f"Label Studio's model connection sends credentials this server "
+                                             f"refuses: {e.message}") from None
+        queue.refused.pop(pid, None)
+        queue.refused.pop("*", None)
+    else:
+        why = queue.refused.get(pid) or queue.refused.get("*")
+        if why:
+            raise ApiError(403, "retrain_refused",
+                           f"a retrain request from this project was refused ({why}); connect the model with "
+                           f"Basic auth (password = {TOKEN_ENV}) to train, or restart the server to predict only")
     return SetupResponse(model_version=model_version(model_info))
 
 
@@ -366,13 +420,22 @@ def setup(req: SetupRequest, model_info: dict = Depends(get_model_info)) -> Setu
 async def predict(req: PredictRequest, runner: ExtractionRunner = Depends(get_runner),
                   model_info: dict = Depends(get_model_info)) -> PredictResponse:
     texts = task_texts(req.tasks)
-    entities = await runner.run(job_predict_entities, texts)
-    return predictions(texts, entities, model_version(model_info))
+    results = await runner.run(job_predict, texts)
+    return predictions(texts, results, model_version(model_info))
 
 
-@router.post("/train", response_model=RetrainResponse, status_code=201, dependencies=[Depends(require_token)])
+def _authorize_retrain(authorization: Optional[str], project: Any, queue: RetrainQueue) -> None:
+    try:
+        require_token(authorization)
+    except ApiError as e:
+        queue.refused[ls_project_id(project)] = f"{e.status} {e.code}: {e.message}"
+        raise
+
+
+@router.post("/train", response_model=RetrainResponse, status_code=201)
 def train(req: TrainRequest, queue: RetrainQueue = Depends(get_retrain_queue),
-          gold_dir: Path = Depends(get_gold_dir)) -> RetrainResponse:
+          gold_dir: Path = Depends(get_gold_dir), authorization: Optional[str] = Header(None)) -> RetrainResponse:
+    _authorize_retrain(authorization, req.project, queue)
     imported = import_annotated_tasks(req.annotations or [], gold_dir)
     job = queue.submit("train request")
     return RetrainResponse(status="queued", job=asdict(job), imported=imported)
@@ -381,9 +444,13 @@ def train(req: TrainRequest, queue: RetrainQueue = Depends(get_retrain_queue),
 TRAIN_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED", "START_TRAINING")
 
 
-@router.post("/webhook", response_model=RetrainResponse, status_code=201, dependencies=[Depends(require_token)])
+@router.post("/webhook", response_model=RetrainResponse, status_code=201)
 def webhook(req: WebhookRequest, response: Response, queue: RetrainQueue = Depends(get_retrain_queue),
-            gold_dir: Path = Depends(get_gold_dir)) -> RetrainResponse:
+            gold_dir: Path = Depends(get_gold_dir), authorization: Optional[str] = Header(None)) -> RetrainResponse:
+    if req.action == "START_TRAINING":  # the model's "Start training": a refusal must stay visible
+        _authorize_retrain(authorization, req.project, queue)
+    else:
+        require_token(authorization)
     if req.action not in TRAIN_ACTIONS:
         response.status_code = 200
         return RetrainResponse(status=f"ignored: action {req.action}")
