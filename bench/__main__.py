@@ -16,6 +16,9 @@ from pathlib import Path
 
 ON_DEMAND = {"fuzz"}  # bench.fuzz runs for --minutes (10 by default): only when asked for
 ORDER = ["token_boundaries", "throughput"]  # these first; the rest alphabetically
+# names a bench answers to besides its module's: bench/profile.py would shadow the standard
+# library's profile module (which cProfile imports) for scripts run from bench/
+ALIASES = {"profile": "stage_profile"}
 
 
 def discover() -> list[str]:
@@ -34,10 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__)
         print("benches:", ", ".join(f"{n} (on demand)" if on_demand(n) else n for n in discover()))
         return 0
+    argv = [ALIASES.get(a, a) for a in argv[:1]] + argv[1:]
     if argv and argv[0] in discover() and any(a not in discover() for a in argv[1:]):
         # one bench with its own arguments: ``python -m bench profile FILE --repeat 3``
         return importlib.import_module(f"bench.{argv[0]}").main(argv[1:])
-    chosen = argv or discover()
+    chosen = [ALIASES.get(a, a) for a in argv] or discover()
     unknown = [n for n in chosen if n not in discover()]
     if unknown:
         print(f"unknown bench {', '.join(unknown)}; available: {', '.join(discover())}", file=sys.stderr)

@@ -102,6 +102,19 @@ def rss_mb(pid: int) -> float:
         return float("nan")
 
 
+def rss_each_mb(pid: int) -> list[float]:
+    """RSS of each process of the server (the uvicorn supervisor, its workers, their extraction
+    processes), largest first: what one worker costs, beside the tree's sum."""
+    import psutil
+
+    try:
+        p = psutil.Process(pid)
+        return sorted((round(q.memory_info().rss / 2**20, 1) for q in [p, *p.children(recursive=True)] if q.is_running()),
+                      reverse=True)
+    except psutil.Error:
+        return []
+
+
 # --- the load ----------------------------------------------------------------------------------
 
 
@@ -199,13 +212,16 @@ def markdown(report: dict) -> str:
         lines.append(f"Soak: {k['seconds']} s at {k['clients']} clients, {k['document']}: {k['requests']} requests, "
                      f"{k['errors']} errors, {k['rps']} req/s, p99 {k['p99_ms']} ms; RSS after {k['rss_mb']} MB.")
     lines.append(f"Server RSS: {report['rss_start_mb']} MB after start, {report['rss_end_mb']} MB at the end.")
+    if report.get("rss_each_start_mb"):
+        lines.append(f"RSS per process (MB, largest first): after start {report['rss_each_start_mb']}, "
+                     f"at the end {report.get('rss_each_end_mb')}.")
     return "\n".join(lines)
 
 
 async def run_bench(base: str, pid: int, args: argparse.Namespace) -> dict:
     docs = {"1 KB": document_of(1024), "20 KB": document_of(20 * 1024)}
     report = {"workers": args.workers, "mode": args.mode, "cpus": os.cpu_count(), "seconds_per_cell": args.seconds,
-              "rss_start_mb": rss_mb(pid), "cells": []}
+              "rss_start_mb": rss_mb(pid), "rss_each_start_mb": rss_each_mb(pid), "cells": []}
     for name, text in docs.items():
         for clients in args.clients:
             cell = await load_cell(base, text, clients, args.seconds)
@@ -220,6 +236,7 @@ async def run_bench(base: str, pid: int, args: argparse.Namespace) -> dict:
         soak.update(document="1 KB", rss_mb=rss_mb(pid))
         report["soak"] = soak
     report["rss_end_mb"] = rss_mb(pid)
+    report["rss_each_end_mb"] = rss_each_mb(pid)
     return report
 
 

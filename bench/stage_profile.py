@@ -1,4 +1,5 @@
-"""Where extraction time goes, per component (``python -m bench profile [FILE...] [--repeat N] [--cprofile]``).
+"""Where extraction time goes, per component (``python -m bench profile [FILE...] [--repeat N] [--cprofile]``;
+the module is ``bench.stage_profile``: a ``bench/profile.py`` would shadow the standard library's ``profile``).
 
 Runs the shipped model (``Extractor.load()``) over the given texts (default: the five sources),
 warm, and prints the table: the tokenizer (the memos of repeated inputs, the segmenter's and
