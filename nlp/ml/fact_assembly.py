@@ -60,15 +60,18 @@ def _prose_fact_indices(doc: CorpusDocument, facts: list[dict]) -> list[int]:
     return out
 
 
-def prepare(parts=("sources", "dev", "blind"), limit: Optional[int] = None,
-            progress: Callable[[str], None] = lambda m: None) -> list[DocData]:
+def prepare(parts=("sources", "dev", "blind"), limit: Optional[int] = None, combined: bool = True,
+            progress: Callable[[str], None] = lambda m: None, extractor=None,
+            doc_ids: Optional[set[str]] = None) -> list[DocData]:
+    """Every document of ``parts`` read by the rules, with its cases (``combined=False``: the
+    learned cases only) and, outside ``blind``, the gold subject of each case."""
     from nlp.extractor import Extractor
     from nlp.serialize import doc_to_result
 
-    ex = Extractor.rules_only()
+    ex = extractor or Extractor.rules_only()
     out = []
     for part in parts:
-        docs = load_corpus(part)[:limit]
+        docs = [d for d in load_corpus(part) if doc_ids is None or d.doc_id in doc_ids][:limit]
         progress(f"{part}: {len(docs)} documents")
         for d in docs:
             doc = ex.nlp(d.gold.text)
@@ -76,14 +79,14 @@ def prepare(parts=("sources", "dev", "blind"), limit: Optional[int] = None,
             # the prose facts the component would re-subject, in the prose records scored
             keep = sorted(set(prose_fact_indices(doc)) & set(_prose_fact_indices(d, result["facts"])))
             learned = doc_cases(doc, keep, with_rule=False)
-            combined = doc_cases(doc, keep, with_rule=True)
+            combined_cases = doc_cases(doc, keep, with_rule=True) if combined else []
             gold = has = None
             if part != "blind":  # blind gold is scored, never read
                 by_evidence = {(f["evidence"]["start"], f["evidence"]["end"]): f.get("subject") for f in d.gold.facts}
                 gold = [by_evidence.get(c.evidence) for c in learned]
                 has = [c.evidence in by_evidence for c in learned]
             department = SOURCES_DEPARTMENT if part == "sources" else d.meta.get("department_kind", d.doc_id)
-            out.append(DocData(d, part, department, result, learned, combined, gold, has))
+            out.append(DocData(d, part, department, result, learned, combined_cases, gold, has))
     return out
 
 
