@@ -30,6 +30,7 @@ _LEAD = re.compile(r"^(?:其中[:：]?|[一二三四五六七八九十]{1,3}[、
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)  # labels and names repeat over a table's rows
 def canonical_name(name: str) -> str:
     """A name as compared: NFKC (full-width brackets and digits to half-width), without
     whitespace, a leading enumerator or 其中:, or quotation marks."""
