@@ -134,7 +134,7 @@ class ResultFact(Fact):
 
 
 class Check(_Model):
-    kind: str = Field(description="parent_sum | total_sum | column_sum | change_sum | change_pct | execution_pct | share_pct | balance")
+    kind: str = Field(description="parent_sum | total_sum | column_sum | change_sum | change_pct | execution_pct | share_pct | balance | code_name")
     message: str
     stated: str
     computed: str
