@@ -6,13 +6,25 @@ from __future__ import annotations
 import pytest
 
 from nlp.facts.prose import claims, codes, figure, frames, items, lists, parallel, periods, reasons, segments, subjects, topics
-from nlp.facts.prose.cues import load
+from nlp.facts.prose.cues import CUES, load
 
 
 def _cases(piece: str, kind: str) -> list:
     cases = load(piece)["examples"][kind]
     assert cases, f"{piece}.json has no {kind} examples"
     return [pytest.param(c, id=f"{piece}-{kind}-{i}") for i, c in enumerate(cases)]
+
+
+def test_every_cue_file_says_what_it_is_and_carries_examples():
+    for path in sorted(CUES.glob("*.json")):
+        data = load(path.stem)
+        assert isinstance(data.get("about"), str) and data["about"], path.name
+        assert data.get("examples"), path.name
+
+
+def test_a_missing_cue_file_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="no-such-piece.json"):
+        load("no-such-piece")
 
 
 # -- clause segmentation ----------------------------------------------------------------------
