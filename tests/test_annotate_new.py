@@ -161,6 +161,13 @@ def test_a_new_pdf_from_pre_annotation_to_a_retrained_model(project):
     r = _cli(project, "annotate", "export", f"annotations/pre/{doc_id}.jsonl", "-f", "labelstudio", "-o", "tasks.json")
     assert r.returncode == 0, r.stderr
     tasks = json.loads((project / "tasks.json").read_text(encoding="utf-8"))
+    # exporting the stored source pre-annotates it again, onto the same records: the same predictions
+    r = _cli(project, "annotate", "export", f"annotations/sources/{doc_id}.txt", "-f", "labelstudio", "-o", "again.json")
+    assert r.returncode == 0, r.stderr
+    again = json.loads((project / "again.json").read_text(encoding="utf-8"))
+    unscored = lambda ts: [[{k: v for k, v in x.items() if k != "score"} for x in t["predictions"][0]["result"]]  # noqa: E731
+                           for t in ts]  # the record file keeps no scores
+    assert unscored(again) == unscored(tasks)
     # the annotator accepts every prediction, and removes the first fact (its measure choice)
     removed = None
     for t in tasks:
