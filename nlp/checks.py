@@ -360,7 +360,8 @@ def check_links(facts: Sequence[Fact], links: Iterable[Link], text: str = "") ->
     unchecked: list[Unchecked] = []
     seen: set[tuple] = set()
     for link in links:
-        key = (link.kind, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in link.roles.items())))
+        key = (link.kind, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in link.roles.items())),
+               (link.detail or {}).get("code"))
         if key in seen:
             continue
         seen.add(key)

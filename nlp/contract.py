@@ -12,7 +12,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "2.0"  # v2: PDF/HTML provenance, document block, unchecked relations, code_name and cross-document checks
 
 LABELS: tuple[str, ...] = (
     "AMOUNT",
@@ -134,7 +134,7 @@ class ResultFact(Fact):
 
 
 class Check(_Model):
-    kind: str = Field(description="parent_sum | total_sum | column_sum | change_sum | change_pct | execution_pct | share_pct | balance")
+    kind: str = Field(description="parent_sum | total_sum | column_sum | change_sum | change_pct | execution_pct | share_pct | balance | code_name")
     message: str
     stated: str
     computed: str

@@ -54,6 +54,11 @@ def score_corpus(docs: list[CorpusDocument], extract: Callable[[str, str], dict[
     missed: list[dict[str, Any]] = []
     unchecked = 0
     checks_total = 0
+    # the same counts by the kind of record a relation's facts lie in (table or prose)
+    by_kind = {k: {"raised": 0, "planted": 0, "planted_found": 0, "false_alarms": 0, "unchecked": 0} for k in ("table", "prose")}
+
+    def kind_of(records: set[int]) -> str:
+        return "table" if any(doc.records[k].kind == "table" for k in records) else "prose"
     for doc in docs:
         result = extract(doc.gold.text, doc.doc_id)
         by_record: dict[int, tuple[list, list, list, list]] = {r.index: ([], [], [], []) for r in doc.records}
@@ -85,10 +90,20 @@ def score_corpus(docs: list[CorpusDocument], extract: Callable[[str, str], dict[
                        if 0 <= i < len(result["facts"])
                        and (rec := doc.record_at(result["facts"][i]["evidence"]["start"])) is not None}
             hit = touched & set(planted)
+            by_kind[kind_of(touched)]["raised"] += 1
             if hit:
                 found |= hit
             else:
                 false_alarms.append({"doc_id": doc.doc_id, "records": sorted(touched), "kind": check.get("kind")})
+                by_kind[kind_of(touched)]["false_alarms"] += 1
+        for u in result.get("unchecked", []):
+            recs = {rec.index for i in u.get("facts", []) if 0 <= i < len(result["facts"])
+                    and (rec := doc.record_at(result["facts"][i]["evidence"]["start"])) is not None}
+            by_kind[kind_of(recs)]["unchecked"] += 1
+        for k in planted:
+            by_kind[doc.records[k].kind if doc.records[k].kind in by_kind else "prose"]["planted"] += 1
+            if k in found:
+                by_kind[doc.records[k].kind if doc.records[k].kind in by_kind else "prose"]["planted_found"] += 1
         unchecked += len(result.get("unchecked", []))
         planted_total += len(planted)
         planted_found += len(found)
@@ -99,7 +114,8 @@ def score_corpus(docs: list[CorpusDocument], extract: Callable[[str, str], dict[
         "checks": {"raised": checks_total, "planted": planted_total, "planted_found": planted_found,
                    "false_alarms": len(false_alarms),
                    "false_alarm_rate": round(len(false_alarms) / checks_total, 4) if checks_total else 0.0,
-                   "unchecked": unchecked, "false_alarm_records": false_alarms, "missed_planted": missed},
+                   "unchecked": unchecked, "by_record_kind": by_kind,
+                   "false_alarm_records": false_alarms, "missed_planted": missed},
     }
 
 
@@ -150,6 +166,11 @@ def corpus_markdown(corpus: str, reports: dict[str, dict[str, Any]], blind: bool
         c = reports[s]["checks"]
         lines.append(f"| {s} | {c['raised']} | {c['planted_found']} / {c['planted']} | {c['false_alarms']} | "
                      f"{c['false_alarm_rate']:.3f} | {c['unchecked']} |")
+    if all("by_record_kind" in reports[s]["checks"] for s in systems):
+        lines += ["", "| system | records | raised | planted found | false alarms | unchecked |", "|---|---|---|---|---|---|"]
+        for s in systems:
+            for kind, c in reports[s]["checks"]["by_record_kind"].items():
+                lines.append(f"| {s} | {kind} | {c['raised']} | {c['planted_found']} / {c['planted']} | {c['false_alarms']} | {c['unchecked']} |")
     if not blind:
         for s in systems:
             fa = reports[s]["checks"]["false_alarm_records"]

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from typing import Any, Optional
 
-from nlp.layout import document_evidence
+from nlp.tables import document_evidence
 
 HEAD_CHARS = 3000  # the title and 概况 are near the start; bounded so the scan is constant-time
 

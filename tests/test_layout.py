@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from nlp.layout import (
+from nlp.tables import (
     decimal_string,
     document_basis,
     document_period,

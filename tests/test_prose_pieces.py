@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.facts.prose import claims, codes, frames, items, lists, parallel, periods, reasons, segments, subjects, topics
-from nlp.facts.prose.cues import load
+from nlp.facts.prose import claims, codes, figure, frames, items, lists, parallel, periods, reasons, segments, subjects, topics
+from nlp.facts.prose.cues import CUES, load
 
 
 def _cases(piece: str, kind: str) -> list:
     cases = load(piece)["examples"][kind]
     assert cases, f"{piece}.json has no {kind} examples"
     return [pytest.param(c, id=f"{piece}-{kind}-{i}") for i, c in enumerate(cases)]
+
+
+def test_every_cue_file_says_what_it_is_and_carries_examples():
+    for path in sorted(CUES.glob("*.json")):
+        data = load(path.stem)
+        assert isinstance(data.get("about"), str) and data["about"], path.name
+        assert data.get("examples"), path.name
+
+
+def test_a_missing_cue_file_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="no-such-piece.json"):
+        load("no-such-piece")
 
 
 # -- clause segmentation ----------------------------------------------------------------------
@@ -209,3 +221,23 @@ def test_figure_is_a_claim(case):
     start = text.index(figure)
     ent = SimpleNamespace(text=figure, start_char=start, end_char=start + len(figure), label_=case["label"])
     assert claims.is_claim(text, ent, case["unit"], case["subject"]) is case["claim"]
+
+
+# -- one figure, read by the pieces together --------------------------------------------------
+
+@pytest.mark.parametrize("case", _cases("figure", "reading"))
+def test_reading_of_one_figure(case):
+    from types import SimpleNamespace
+
+    text = case["text"]
+    ent = SimpleNamespace(label_=case["label"], start_char=len(text), end_char=len(text) + 4, _=SimpleNamespace(unit=None))
+    start, _ = segments.local_lead(text, 0, len(text))
+    if parallel.one_lead(text, start, len(text)):  # as the walk does: coordinated names are one lead
+        start, _ = segments.local_lead(text, 0, len(text), enumeration=False)
+    reading = figure.read_figure(text, ent, text[start:], start, case["period"], text[:start], lambda a, b, label: [])
+    if case["expect"] is None:
+        assert reading is None
+        return
+    assert reading is not None
+    for key, want in case["expect"].items():
+        assert getattr(reading, key) == want, key

@@ -106,32 +106,30 @@ def _store_source(doc_id: str, src: NewSource, sources_dir: Path) -> tuple[Path,
 def reviewable(records: list[Record]) -> tuple[list[Record], list[str]]:
     """The pre-annotation an annotator can accept as it is: the spans and facts that pass the
     gold's checks for a *reviewed* record (``annotate import`` runs them on every submitted
-    annotation), with the check outputs (``inconsistent``) kept as hints. The rest is listed."""
+    annotation), with the check outputs (``inconsistent``) kept as hints. The rest is listed.
+    Linear in the record's spans and facts (each fact is checked on its own)."""
     from nlp.annotation.interchange.common import CHECK_FLAGS
     from nlp.annotation.preannotate import sanitize
-    from nlp.annotation.validate import _check_record
+    from nlp.annotation.validate import check_reviewed_fact
 
-    out, dropped = sanitize(records)
+    out, dropped = sanitize(records)  # spans and facts that fail the gold's checks, overlaps, duplicates
     for r in out:
-        shell = {**r.to_dict(), "status": "reviewed"}
-        source = " " * r.offset + r.text
-
-        def problems_of(fact: dict[str, Any]) -> list[str]:
-            out: list[str] = []
-            _check_record({**shell, "facts": [{**fact, "flags": [x for x in fact["flags"] if x not in CHECK_FLAGS]}]},
-                          source, out.append)
-            return out
-
         kept = []
         for f in r.facts:
             fd = f.to_dict()
+            fd["flags"] = [x for x in fd["flags"] if x not in CHECK_FLAGS]
             name = f"fact {f.measure} {f.value!r} at [{f.start},{f.end})"
-            problems = problems_of(fd)
-            if problems and fd["reason"] is not None and not problems_of({**fd, "reason": None}):
-                # a reason the guidelines do not give this measure: the fact stands without it
-                dropped.append(f"{r.record_id}: {name}: its reason {fd['reason']!r} left out ({problems[0].split(': ', 1)[-1]})")
-                f.reason = None
-            elif problems:
+            problems: list[str] = []
+            check_reviewed_fact(0, fd, problems.append)
+            if problems and fd["reason"] is not None:
+                again: list[str] = []
+                check_reviewed_fact(0, {**fd, "reason": None}, again.append)
+                if not again:  # a reason the guidelines do not give this measure: the fact stands without it
+                    dropped.append(f"{r.record_id}: {name}: its reason {fd['reason']!r} left out "
+                                   f"({problems[0].split(': ', 1)[-1]})")
+                    f.reason = None
+                    problems = []
+            if problems:
                 dropped.extend(f"{r.record_id}: {p.replace('fact 0', name)}" for p in problems)
                 continue
             kept.append(f)

@@ -410,6 +410,14 @@ def validate_file(path: Path, sources_dir: Path = SOURCES_DIR) -> list[Problem]:
     return problems
 
 
+def check_reviewed_fact(i: int, f: dict[str, Any], say) -> None:
+    """The guidelines' fact conventions for reviewed gold (GUIDELINES.md §4, §8)."""
+    if "inconsistent" in f["flags"]:
+        say(f"fact {i}: 'inconsistent' is a check's output, not annotated in reviewed gold")
+    if f["reason"] is not None and f["measure"] not in ("change", "change_pct", "execution_pct"):
+        say(f"fact {i}: a reason belongs to change/change_pct/execution_pct facts, not {f['measure']}")
+
+
 def _check_record(rec: dict[str, Any], source: str, say) -> None:
     off, text = rec["offset"], rec["text"]
     if source[off:off + len(text)] != text:
@@ -427,11 +435,8 @@ def _check_record(rec: dict[str, Any], source: str, say) -> None:
     seen: set[tuple] = set()
     for i, f in enumerate(rec["facts"]):
         _check_fact(i, f, text, by_offsets, say)
-        if rec["status"] == "reviewed":  # the guidelines' fact conventions (GUIDELINES.md §4, §8)
-            if "inconsistent" in f["flags"]:
-                say(f"fact {i}: 'inconsistent' is a check's output, not annotated in reviewed gold")
-            if f["reason"] is not None and f["measure"] not in ("change", "change_pct", "execution_pct"):
-                say(f"fact {i}: a reason belongs to change/change_pct/execution_pct facts, not {f['measure']}")
+        if rec["status"] == "reviewed":
+            check_reviewed_fact(i, f, say)
         key = (f["evidence"]["start"], f["evidence"]["end"], f["measure"], f["column"], f["subject"])
         if key in seen:
             say(f"fact {i} duplicates another fact (same evidence, measure, subject and column)")

@@ -61,7 +61,7 @@ def _blocked_spans(doc: Doc, tables) -> list:
             span = doc.char_span(a, b, label=label, alignment_mode="expand")
             if span is not None:
                 out.append(span)
-        for label, rows in (("HEADER", t.header_rows), ("INDEX", [t.index_row] if t.index_row else [])):
+        for label, rows in (("HEADER", [*t.header_rows, *t.repeated_rows]), ("INDEX", [t.index_row] if t.index_row else [])):
             for row in rows:
                 for c in row:
                     if c.end > c.start:

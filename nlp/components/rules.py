@@ -20,7 +20,7 @@ from nlp.rules.subjects import SUBJECTS_FILE
 
 log = logging.getLogger(__name__)
 
-RULE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY", "UNIT", "CHANGE", "PERIOD", "SUBJECT")
+RULE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY", "UNIT", "CHANGE", "PERIOD", "SUBJECT_CODE", "SUBJECT")
 
 
 class RuleEntities:

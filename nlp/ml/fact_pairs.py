@@ -88,19 +88,25 @@ class _DocView:
         norm = doc._.norm
         self.original = norm.original if norm is not None else doc.text
         self._to_original = norm.to_original if norm is not None else (lambda a, b: (a, b))
-        breaking = np.zeros(len(doc), dtype=bool)
-        for e in doc.ents:
-            if e.label_ in _BREAKING_LABELS:
-                breaking[e.start:e.end] = True
+        # plain lists: spaCy builds a Token object on every doc[i]
+        self.words, self.space, self.token_starts = [], [], []
         for t in doc:
-            if any(c in _CLAUSE_END for c in t.text) or any(c.isdigit() for c in t.text):
-                breaking[t.i] = True
+            self.words.append(t.text)
+            self.space.append(t.is_space)
+            self.token_starts.append(t.idx)
+        self.n = len(self.words)
+        ents = list(doc.ents)
+        breaking = [any(c in _CLAUSE_END or c.isdigit() for c in w) for w in self.words]
+        for e in ents:
+            if e.label_ in _BREAKING_LABELS:
+                breaking[e.start:e.end] = [True] * (e.end - e.start)
         self.breaking = breaking
-        self.token_starts = [t.idx for t in doc]
-        self.figure_starts = sorted(e.start_char for e in doc.ents if e.label_ in VALUE_LABELS)
-        subjects = [e for e in doc.ents if e.label_ == "SUBJECT"]
-        self.subjects = sorted(subjects, key=lambda e: e.end_char)
-        self._subject_ends = [e.end_char for e in self.subjects]
+        self.labels = {(e.start_char, e.end_char): e.label_ for e in ents}
+        self.figure_starts = sorted(e.start_char for e in ents if e.label_ in VALUE_LABELS)
+        # SUBJECT entities as (start_char, end_char, start token, end token, source), by end
+        self.subjects = sorted(((e.start_char, e.end_char, e.start, e.end, e._.source) for e in ents
+                                if e.label_ == "SUBJECT"), key=lambda e: e[1])
+        self._subject_ends = [e[1] for e in self.subjects]
 
     def to_original(self, a: int, b: int) -> tuple[int, int]:
         return tuple(self._to_original(a, b))
@@ -113,33 +119,36 @@ class _DocView:
         """Index of the token starting at or containing ``char``."""
         return max(0, bisect_left(self.token_starts, char + 1) - 1)
 
+    def span_chars(self, i: int, j: int) -> tuple[int, int]:
+        """Character range of tokens ``i..j-1``."""
+        return self.token_starts[i], self.token_starts[j - 1] + len(self.words[j - 1])
+
     def segments_before(self, tok: int) -> list[tuple[int, int]]:
         """Token ranges of the clauses before token ``tok`` in its sentence, nearest first."""
-        doc, out = self.doc, []
+        out, starts = [], self.token_starts
         i = tok - 1
-        floor = doc[tok].idx - LOOKBACK if tok < len(doc) else len(self.text) - LOOKBACK
-        while i >= 0 and len(out) < SEGMENTS_BACK and doc[i].idx >= floor:
+        floor = starts[tok] - LOOKBACK if tok < self.n else len(self.text) - LOOKBACK
+        while i >= 0 and len(out) < SEGMENTS_BACK and starts[i] >= floor:
             if self.breaking[i]:
-                if any(c in _SENTENCE_END for c in doc[i].text):
+                if any(c in _SENTENCE_END for c in self.words[i]):
                     break
                 i -= 1
                 continue
             end = i + 1
-            while i >= 0 and not self.breaking[i] and doc[i].idx >= floor:
+            while i >= 0 and not self.breaking[i] and starts[i] >= floor:
                 i -= 1
             out.append((i + 1, end))
         return out
 
     def segment_after(self, tok: int) -> Optional[tuple[int, int]]:
         """The run of words right after the figure (``8 个|会议``), if nothing separates them."""
-        doc = self.doc
         i = tok
-        while i < len(doc) and doc[i].is_space:
+        while i < self.n and self.space[i]:
             i += 1
-        if i >= len(doc) or self.breaking[i]:
+        if i >= self.n or self.breaking[i]:
             return None
         j = i
-        while j < len(doc) and not self.breaking[j] and j - i < MAX_SPAN_TOKENS:
+        while j < self.n and not self.breaking[j] and j - i < MAX_SPAN_TOKENS:
             j += 1
         return i, j
 
@@ -147,7 +156,7 @@ class _DocView:
         k = bisect_left(self._subject_ends, char + 1)
         out = []
         for e in reversed(self.subjects[:k]):
-            if e.end_char < char - SUBJECT_REACH:
+            if e[1] < char - SUBJECT_REACH:
                 break
             out.append(e)
         return out
@@ -180,11 +189,11 @@ def _gap_features(view: _DocView, a: int, b: int, prefix: str = "") -> dict[str,
 
 
 def _span_features(view: _DocView, a_tok: int, b_tok: int) -> dict[str, float]:
-    doc = view.doc
-    words = [t.text for t in doc[a_tok:b_tok] if not t.is_space]
+    W, space = view.words, view.space
+    words = [W[i] for i in range(a_tok, b_tok) if not space[i]]
     s = "".join(words)
-    prev = next((doc[i].text for i in range(a_tok - 1, max(-1, a_tok - 3), -1) if not doc[i].is_space), "^")
-    nxt = next((doc[i].text for i in range(b_tok, min(len(doc), b_tok + 2)) if not doc[i].is_space), "$")
+    prev = next((W[i] for i in range(a_tok - 1, max(-1, a_tok - 3), -1) if not space[i]), "^")
+    nxt = next((W[i] for i in range(b_tok, min(view.n, b_tok + 2)) if not space[i]), "$")
     return {
         f"len={_bucket(len(s))}": 1.0, f"ntok={min(len(words), 8)}": 1.0,
         f"c0={s[:1]}": 1.0, f"c-1={s[-1:]}": 1.0, f"c01={s[:2]}": 1.0, f"c-2={s[-2:]}": 1.0,
@@ -237,37 +246,40 @@ def figure_candidates(view: _DocView, fig_start: int, fig_end: int, measure: str
             feats.update(_rule_features(text, rule_subject))
         seen[key] = Candidate(unicodedata.normalize("NFKC", "".join(text.split())), a, b, feats)
 
+    gaps: dict[int, dict[str, float]] = {}  # spans ending at the same place share the gap
     for rank, (sa, sb) in enumerate(view.segments_before(fig_tok)):
         first = max(sa, sb - SEGMENT_TOKENS)
         for j in range(sb, first, -1):
             for i in range(j - 1, max(first, j - MAX_SPAN_TOKENS) - 1, -1):
-                if view.doc[i].is_space or view.doc[j - 1].is_space:
+                if view.space[i] or view.space[j - 1]:
                     continue
-                a, b = view.doc[i].idx, view.doc[j - 1].idx + len(view.doc[j - 1].text)
+                a, b = view.span_chars(i, j)
                 text = view.written(a, b)
                 compact = "".join(text.split())
                 if not 2 <= len(compact) <= MAX_SPAN_CHARS or not _HAN.search(compact):
                     continue
                 f = {"before": 1.0, f"seg={rank}": 1.0, "seg_start": float(i == sa), "seg_end": float(j == sb)}
-                f.update(_gap_features(view, b, fig_start))
+                if b not in gaps:
+                    gaps[b] = _gap_features(view, b, fig_start)
+                f.update(gaps[b])
                 f.update(_span_features(view, i, j))
                 add(text, a, b, _conjoin(f, context, ("same_clause", f"seg={rank}", "seg_end", "seg_start")))
     after = view.segment_after(end_tok)
     if after is not None:
         sa, sb = after
         for j in range(sb, sa + 1, -1):
-            a, b = view.doc[sa].idx, view.doc[j - 1].idx + len(view.doc[j - 1].text)
+            a, b = view.span_chars(sa, j)
             text = view.written(a, b)
             if 2 <= len("".join(text.split())) <= MAX_SPAN_CHARS and _HAN.search(text):
                 f = {"after": 1.0, "seg_end": float(j == sb)}
                 f.update(_span_features(view, sa, j))
                 add(text, a, b, _conjoin(f, context, ("after", "seg_end")))
-    for e in view.subjects_before(fig_start):
-        text = view.written(e.start_char, e.end_char)
-        f = {"subject_entity": 1.0, f"source={e._.source}": 1.0}
-        f.update(_gap_features(view, e.end_char, fig_start, prefix="e_"))
-        f.update(_span_features(view, e.start, e.end))
-        add(text, e.start_char, e.end_char, _conjoin(f, context, ("e_same_clause", "e_figs=0", "e_figs=1")))
+    for ea, eb, et0, et1, source in view.subjects_before(fig_start):
+        text = view.written(ea, eb)
+        f = {"subject_entity": 1.0, f"source={source}": 1.0}
+        f.update(_gap_features(view, eb, fig_start, prefix="e_"))
+        f.update(_span_features(view, et0, et1))
+        add(text, ea, eb, _conjoin(f, context, ("e_same_clause", "e_figs=0", "e_figs=1")))
     add(NULL, -1, -1, {"null": 1.0, f"null&{next(iter(context))}": 1.0})
     if with_rule and rule_subject and normalize_subject(rule_subject) not in seen:
         # the rules' subject is no span near the figure (inherited from afar, an attribute's item)
@@ -278,12 +290,11 @@ def figure_candidates(view: _DocView, fig_start: int, fig_end: int, measure: str
 def doc_cases(doc: Doc, keep: Iterable[int], with_rule: bool = False) -> list[FigureCase]:
     """The cases of the facts ``keep`` (indices into ``doc._.facts``: its prose facts)."""
     view = _DocView(doc)
-    ents = {(e.start_char, e.end_char): e.label_ for e in doc.ents}
     out = []
     for i in keep:
         fact = doc._.facts[i]
         a, b = fact.evidence.start, fact.evidence.end
-        label = ents.get((a, b), "AMOUNT")
+        label = view.labels.get((a, b), "AMOUNT")
         cands = figure_candidates(view, a, b, fact.measure, label, fact.subject, with_rule)
         out.append(FigureCase(i, view.to_original(a, b), fact.measure, fact.subject, cands))
     return out

@@ -8,6 +8,7 @@ non-overlapping :class:`RuleMatch` objects in text order:
 - ``changes``    CHANGE (triggers governing a figure, templates, 持平)
 - ``periods``    PERIOD (years, dates, 上年/本年 relative to the document year)
 - ``subjects``   SUBJECT (lexicon, Aho-Corasick)
+- ``codes``      SUBJECT_CODE in prose (a code in parentheses after its name)
 - ``exclusions`` zones where nothing may match (document numbers, unit codes)
 
 The rule families know nothing of spaCy; ``nlp.components.rules`` makes spans of them.
@@ -19,6 +20,7 @@ from typing import Iterable, Optional
 
 from nlp.rules.base import RuleMatch
 from nlp.rules.changes import find_changes
+from nlp.rules.codes import find_codes
 from nlp.rules.exclusions import excluded_zones
 from nlp.rules.numeric import find_numeric
 from nlp.rules.periods import find_periods
@@ -28,7 +30,7 @@ from nlp.rules.units import find_units
 __all__ = ["RuleMatch", "SubjectLexicon", "find_rule_entities", "resolve_overlaps"]
 
 # On equal length, which label keeps a contested stretch of text.
-_PRIORITY = {"AMOUNT": 0, "PERCENT": 0, "QUANTITY": 0, "PERIOD": 1, "CHANGE": 2, "UNIT": 3, "SUBJECT": 4}
+_PRIORITY = {"AMOUNT": 0, "PERCENT": 0, "QUANTITY": 0, "PERIOD": 1, "CHANGE": 2, "UNIT": 3, "SUBJECT_CODE": 3, "SUBJECT": 4}
 
 
 def find_rule_entities(
@@ -43,10 +45,12 @@ def find_rule_entities(
     found: list[RuleMatch] = [*numeric, *find_units(text), *find_changes(text, numeric), *find_periods(text, doc_year)]
     if lexicon is not None:
         found.extend(lexicon.find(text))
+    # a code in parentheses after its name is what the bracketed-code zone keeps other rules out of
+    found = [*_outside_zones(found, excluded_zones(text)), *find_codes(text)]
     if labels is not None:
         wanted = set(labels)
         found = [m for m in found if m.label in wanted]
-    return resolve_overlaps(_outside_zones(found, excluded_zones(text)), len(text))
+    return resolve_overlaps(found, len(text))
 
 
 def _outside_zones(matches: list[RuleMatch], zones: list[tuple[int, int]]) -> list[RuleMatch]:

@@ -135,7 +135,11 @@ def parse_tables(
             found[0].note_spans = sorted(set(found[0].note_spans) | set(notes))
         tables.extend(found)
         prev_end = max(prev_end, rows[-1][1])
-    tables.extend(_inline_kv_tables(text, period, basis))
+    # a block's text belongs to its table: a grid whose line breaks the normaliser joined (a
+    # page number between two pages' rows) must not be read again as one inline label(unit)value line
+    read = [(t.start, t.end) for t in tables]
+    tables.extend(t for t in _inline_kv_tables(text, period, basis)
+                  if not any(a <= t.start < b for a, b in read))
     tables.extend(_score_tables(text, period))
     tables.sort(key=lambda t: t.start)
     return tables
@@ -262,6 +266,9 @@ def _parse_block(
             _add_target_row(seg, roles, cells, a, b, cats)
             continue
         if grid is not None and seg is not None:
+            if seg.rows and _repeats_header(cells, seg):
+                seg.repeated_rows.append(cells)  # a continued table's header, printed again on its next page
+                continue
             if _is_index_row(cells) and not seg.rows and seg.index_row is None:
                 seg.index_row = cells
                 continue
@@ -320,6 +327,20 @@ def _parse_block(
         pending = []
     close()
     return out
+
+
+def _cell_texts(cells: list[Cell]) -> list[tuple[int, str]]:
+    return [(c.col, "".join(c.text.split())) for c in cells if c.text.strip()]
+
+
+def _repeats_header(cells: list[Cell], table: Table) -> bool:
+    """A row that repeats one of the open table's header rows or its column-index row, cell for
+    cell in the same columns (a table continued over a page break prints them again)."""
+    got = _cell_texts(cells)
+    if not got:
+        return False
+    rows = [*table.header_rows, *([table.index_row] if table.index_row else [])]
+    return any(got == _cell_texts(r) for r in rows)
 
 
 def _unit_row(filled: list[Cell]) -> Optional[tuple[str, tuple[int, int]]]:

@@ -30,6 +30,7 @@ _LEAD = re.compile(r"^(?:其中[:：]?|[一二三四五六七八九十]{1,3}[、
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)  # labels and names repeat over a table's rows
 def canonical_name(name: str) -> str:
     """A name as compared: NFKC (full-width brackets and digits to half-width), without
     whitespace, a leading enumerator or 其中:, or quotation marks."""
@@ -79,7 +80,7 @@ def code_name_links(facts, tables, codes: Optional[CodeTable] = None) -> list:
     for table in tables or ():
         for row in getattr(table, "rows", ()) or ():
             code, cell, name_cell = getattr(row, "code", None), getattr(row, "code_cell", None), getattr(row, "subject_cell", None)
-            if not code or cell is None or name_cell is None or getattr(row, "code_doubt", None):
+            if not code or cell is None or name_cell is None:
                 continue
             col = table.column(cell.col) if hasattr(table, "column") else None
             printed_in_full = cell.text == code or (col is not None and col.role in ("code1", "code2", "code3"))
@@ -89,7 +90,7 @@ def code_name_links(facts, tables, codes: Optional[CodeTable] = None) -> list:
             ids = [fact_at[c.start] for c in row.values if c.start in fact_at]
             detail = {"code": code, "printed": canonical_name(name_cell.text), "national": national,
                       "evidence": [Offsets(start=cell.start, end=cell.end), Offsets(start=name_cell.start, end=name_cell.end)]}
-            reason = None if printed_in_full else (
+            reason = None if printed_in_full else (getattr(row, "code_doubt", None) or
                 f"abbreviated code {cell.text}: no reading of it has the national name {canonical_name(name_cell.text)}")
             links.append(Link("code_name", {"row": ids}, uncertain=reason, detail=detail))
     return links

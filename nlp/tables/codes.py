@@ -95,6 +95,8 @@ class CodeResolver:
         if len(possible) > 1:
             self.doubt = (f"abbreviated code {raw} reads as {' or '.join(possible)} and the national "
                           f"table names neither {subject or '(no name)'}")
+        if not possible and len(candidates) > 1:
+            self.doubt = f"abbreviated code {raw}: no reading of it has the national name {subject}"
         # every reading contradicts the name: keep the structural one (the code is not lost)
         return self.codes.resolve(raw, [c[:-2] for c in possible] if possible else ctx)
 

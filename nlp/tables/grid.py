@@ -130,6 +130,7 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     unit_spans: list[tuple[int, int]] = field(default_factory=list)
     title_span: Optional[tuple[int, int]] = None  # where the title stands (the line above the block)
+    repeated_rows: list[list[Cell]] = field(default_factory=list)  # header/index rows printed again after a page break
     note_spans: list[tuple[int, int]] = field(default_factory=list)  # 公开05表 / 表3 / 编制单位：… lines above it  # more UNIT spans: one per column header "合计(万元)"
 
     @property

@@ -39,6 +39,7 @@ from nlp.tables.code_names import canonical_name
 
 __all__ = ["SUMS_DATA", "table_sum_links"]
 
+_MAX_SIBLINGS = 64  # a header level wider than this is no fiscal header: no column sums (bounds the work)
 SUMS_DATA = Path(__file__).parent.parent / "data" / "table_sums.json"
 
 
@@ -47,6 +48,7 @@ def _data() -> dict:
     return json.loads(SUMS_DATA.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=4096)
 def _stem(label: str) -> str:
     """A label as compared with a composition's part: 公务用车购置 = 公务用车购置费."""
     s = canonical_name(label)
@@ -56,31 +58,35 @@ def _stem(label: str) -> str:
     return s
 
 
-def _is_total(label: str, names: Sequence[str]) -> bool:
+@lru_cache(maxsize=4096)
+def _is_total(label: str, names: tuple[str, ...]) -> bool:
     s = canonical_name(label)
     return any(s == n or s.endswith(n) for n in names)
 
 
+@lru_cache(maxsize=4096)
 def _is_share(label: str) -> bool:
     """A column of shares or rates (占比（%）): its figures are never summed."""
     s = canonical_name(label)
     return any(w in s for w in _data()["not_parts"]["shares"])
 
 
+@lru_cache(maxsize=4096)
 def _not_a_part(label: str) -> bool:
     s = canonical_name(label)
     np = _data()["not_parts"]
     return s.startswith(tuple(np["prefixes"])) or any(w in s for w in np["differences"]) or _is_share(s)
 
 
-def _compositions(whole: Optional[str]) -> list[list[str]]:
+@lru_cache(maxsize=4096)
+def _compositions(whole: Optional[str]) -> tuple[tuple[str, ...], ...]:
     if not whole:
-        return []
+        return ()
     stem = _stem(whole)
     for name, alternatives in _data()["compositions"].items():
         if _stem(name) == stem:
-            return [[_stem(p) for p in parts] for parts in alternatives]
-    return []
+            return tuple(tuple(_stem(p) for p in parts) for parts in alternatives)
+    return ()
 
 
 def _misread_group(group: Optional[str], labels: Iterable[str]) -> Optional[str]:
@@ -145,7 +151,7 @@ def _row_links(table, fact_at: dict[int, int], facts: Sequence[Fact], codes: Cod
                 by_code.setdefault(code, i)
                 if getattr(row, "code_doubt", None):
                     doubts.setdefault(code, row.code_doubt)
-            elif row.subject and _is_total(row.subject, total_names):
+            elif row.subject and _is_total(row.subject, tuple(total_names)):
                 totals.append(i)
             elif row.subject:
                 loose.append(row.subject)
@@ -158,19 +164,28 @@ def _row_links(table, fact_at: dict[int, int], facts: Sequence[Fact], codes: Cod
                 p = codes.parent(p)
             return out
 
-        for p in sorted(present):
-            kids = [c for c in sorted(present) if codes.parent(c) == p]
-            if not kids:
-                continue
-            orphans = [c for c in present if c.startswith(p) and c != p and codes.parent(c) not in present]
+        # one pass each (a table may have 10^5 rows): children, and the first orphan under
+        # each listed ancestor (a code whose parent row is missing)
+        kids_of: dict[str, list[str]] = {}
+        orphan_under: dict[str, str] = {}
+        for c in sorted(present):
+            parent = codes.parent(c)
+            if parent in present:
+                kids_of.setdefault(parent, []).append(c)
+            else:
+                for a in ancestors(c):
+                    if a in present:
+                        orphan_under.setdefault(a, c)
+        for p, kids in kids_of.items():
             reason = next((doubts[c] for c in (p, *kids) if c in doubts), None)
-            if reason is None and orphans:
-                reason = f"a row of {orphans[0]} without the row of its parent {codes.parent(orphans[0])}: the children of {p} may not all be printed"
+            if reason is None and p in orphan_under:
+                o = orphan_under[p]
+                reason = f"a row of {o} without the row of its parent {codes.parent(o)}: the children of {p} may not all be printed"
             links.append(Link("parent_sum", {"total": by_code[p], "parts": [by_code[c] for c in kids]},
                               uncertain=reason, tolerances=tol))
         if not totals or not present:
             continue
-        top = [c for c in sorted(present) if not any(a in present for a in ancestors(c))]
+        top = [c for c in sorted(present) if not any(a in present for a in ancestors(c))]  # ancestors: at most 2
         reason = next((doubts[c] for c in top if c in doubts), None)
         if reason is None and len({facts[i].value for i in totals}) > 1:
             reason = "several total rows in one column"
@@ -193,6 +208,8 @@ def _level(cells: list[tuple[tuple[str, ...], int]], prefix: tuple[str, ...], fa
         if path[: len(prefix)] == prefix and len(path) > len(prefix):
             children.setdefault(path[len(prefix)], []).append((path, i))
     depth = len(prefix) + 1
+    if len(children) > _MAX_SIBLINGS:
+        return [], "too many columns at one header level to be a fiscal header"
     doubt = _misread_group(prefix[-1] if prefix else None, children)
     nodes: dict[str, list[int]] = {}
     for label, members in children.items():
@@ -206,7 +223,7 @@ def _level(cells: list[tuple[tuple[str, ...], int]], prefix: tuple[str, ...], fa
             nodes[label] = got
             doubt = doubt or why
     labels = [x for x in nodes if not _not_a_part(x)]
-    totals = [x for x in labels if _is_total(x, data["total_columns"])]
+    totals = [x for x in labels if _is_total(x, tuple(data["total_columns"]))]
     subs = [x for x in labels if x in data["subtotal"]]
     if not totals and len(subs) == 1:  # a group's own 小计
         totals, subs = subs, []
@@ -242,15 +259,10 @@ def _level(cells: list[tuple[tuple[str, ...], int]], prefix: tuple[str, ...], fa
 
 def _column_links(table, fact_at: dict[int, int], facts: Sequence[Fact], tol) -> list[Link]:
     links: list[Link] = []
+    paths = {c.index: tuple(canonical_name(x) for x in c.path) if c.path else (str(c.index),)
+             for c in table.columns if c.role == "value"}
     for row in table.rows:
-        cells = []
-        for c in row.values:
-            i = fact_at.get(c.start)
-            col = table.column(c.col)
-            if i is None or col is None or col.role != "value":
-                continue
-            path = tuple(canonical_name(x) for x in col.path) if col.path else (str(c.col),)
-            cells.append((path, i))
+        cells = [(paths[c.col], fact_at[c.start]) for c in row.values if c.col in paths and c.start in fact_at]
         if len(cells) > 1:
             _level(cells, (), facts, links, tol)
     return links

@@ -110,6 +110,7 @@ def _existing_records(gold_dir: str | None) -> dict[str, list]:
 def run_export(args: argparse.Namespace) -> int:
     from nlp.annotation import interchange
     from nlp.annotation.interchange.preannotate import preannotate
+    from nlp.annotation.new_document import reviewable
     from nlp.annotation.records import RecordFormatError, doc_id_problem, read_records
 
     try:
@@ -147,9 +148,12 @@ def run_export(args: argparse.Namespace) -> int:
             pre = preannotate(doc_id, text, extractor.extract(text, doc_id), existing.get(doc_id))
         except ValueError as e:
             return _err(str(e))
-        dropped.extend(pre.warnings)
+        # predictions an annotator can accept as they are: what the gold's checks would refuse
+        # (overlapping spans, facts with fields their measure does not take) is left out, and said
+        kept, left_out = reviewable(pre.records)
+        dropped.extend([*pre.warnings, *(f"left out (not reviewable as it is): {d}" for d in left_out)])
         scores.update(pre.scores)
-        records.extend(r.to_dict() for r in pre.records)
+        records.extend(r.to_dict() for r in kept)
     if args.skip_reviewed:
         reviewed = {r.record_id for recs in existing.values() for r in recs if r.status == "reviewed"}
         records = [r for r in records if r["record_id"] not in reviewed]

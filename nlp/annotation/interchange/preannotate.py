@@ -4,7 +4,9 @@ When a document already has records (in the gold or the pre-annotations), the sa
 segmentation and ``record_id``s are reused, so an import lands on the right records;
 otherwise the document is segmented with ``records.segment_source``. Each entity goes
 to the record that contains it; an entity that straddles two existing records cannot be
-represented and is reported (never silently dropped).
+represented and is reported (never silently dropped). What the model gives that an
+annotator could not accept as it is (overlapping spans, facts the gold's checks refuse) is
+``nlp.annotation.new_document.reviewable``'s business.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from nlp.annotation.records import FACT_FIELDS, GoldFact, GoldSpan, Record, reco
 class PreAnnotation:
     records: list[Record]
     scores: dict[str, dict[tuple[int, int, str], float]] = field(default_factory=dict)  # record_id -> span -> score
-    warnings: list[str] = field(default_factory=list)  # entities not exported, overlaps
+    warnings: list[str] = field(default_factory=list)  # entities and facts not exported (record boundaries)
 
 
 def preannotate(doc_id: str, text: str, result: Mapping[str, Any],
@@ -39,13 +41,6 @@ def preannotate(doc_id: str, text: str, result: Mapping[str, Any],
             if key in by_doc:
                 sc[(s.start, s.end, s.label)] = by_doc[key]
         out.scores[r.record_id] = sc
-        last = None
-        for sp in sorted(r.spans, key=lambda x: (x.start, x.end)):
-            if last is not None and sp.start < last.end:
-                out.warnings.append(f"{r.record_id}: model spans overlap, [{last.start},{last.end}) {last.label} "
-                                   f"and [{sp.start},{sp.end}) {sp.label}: exported, but the import refuses "
-                                   f"overlaps, so correct them in the tool")
-            last = sp
     return out
 
 

@@ -1,26 +1,7 @@
-"""Facts from sentences: one fact per figure of the prose, with subject, measure, period,
-base period, direction, basis and reason, plus the links between facts that the arithmetic
-checks need (a percentage and the amounts it follows from, a total and its parts).
-
-How a figure is read (see ``docs/facts.md`` for the worked examples):
-
-* The *lead* of a figure is the text between the previous figure (or separator) and the
-  figure itself, e.g. ``较 2020年增加`` before ``25.66万元``. The lead says what the figure is:
-  a change trigger before it makes a ``change`` / ``change_pct``, ``占…的`` a ``share_pct``,
-  ``完成…预算的`` an ``execution_pct``; ``预算数为`` / ``决算数为`` give the basis; a
-  comparison (``较 2020年``, ``比上年``, ``同比``) gives the base period.
-* What is left of the lead once those words are gone is the figure's own subject (a SUBJECT
-  entity ending there, or the noun phrase itself). A figure without one inherits the subject
-  of the statement, skipping a parenthetical ``其中…`` item (``收入总计 X,其中年初结转和结余
-  0万元,较 2020年增加 Y`` → Y is about 收入总计).
-* A count directly followed by a noun counts that noun (``1 个所属预算单位``); a lead that
-  names an attribute (``预算金额``, ``年度预算安排``) is about the item named before it
-  (``“X”项目``, ``项目名称:X``, a ``X项目情况说明`` heading).
-* ``其中`` / ``包括`` / ``按…划分:`` / ``…的具体构成为:`` open lists; a list's items and its
-  parent become ``total_sum`` links (and ``change_sum`` when every item states its change).
-
-Figures inside a stated cause (``主要原因是:…``) are part of the cause, not facts.
-Figures on table rows (lines with tab-separated cells) belong to ``nlp.facts.tables``.
+"""The walk over a document's figures: statements, sentences and paragraphs (``segments``), the
+topic each figure is about (its own subject, a coordinated item, or the statement's inherited
+one, skipping a parenthetical ``其中…`` item), the fact emitted for it, and the lists and links the
+checks need. Each figure's lead is read by ``figure.read_figure``.
 """
 
 from __future__ import annotations
@@ -32,57 +13,31 @@ from typing import Optional
 
 from spacy.tokens import Doc, Span
 
-
 from nlp.checks import Link
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
-from nlp.facts.prose import frames, periods
 from nlp.facts.prose.claims import is_claim
-from nlp.facts.prose.codes import named_code
-from nlp.facts.prose.items import ATTRIBUTES, SECTION_REACH, NamedItems
+from nlp.facts.prose.figure import read_figure
+from nlp.facts.prose.items import SECTION_REACH, NamedItems
 from nlp.facts.prose.links import link_figure
 from nlp.facts.prose.lists import ListStructure, Scope
-from nlp.facts.prose.parallel import (Parallel, SharedFrame, between_words, coordinated, names_before_coordination, one_lead,
-                                      split_coordination)
-from nlp.facts.prose.periods import (base_of, document_period, last_comparison, names_prior_amount, pre_comparison,
-                                     stated_year, status_year)
+from nlp.facts.prose.parallel import Parallel, SharedFrame, one_lead, split_coordination
+from nlp.facts.prose.periods import document_period, status_year
 from nlp.facts.prose.reasons import attach_reasons, reason_regions
 from nlp.facts.prose.regions import inside, table_ranges
-from nlp.facts.prose.topics import WHOLE, Topic
-from nlp.facts.prose.subjects import (DURATION, FROM_TO, clean_subject, counted_noun, ground, restates,
-                                      written_script)
 from nlp.facts.prose.segments import HEADING, joined_break, local_lead, separators
+from nlp.facts.prose.subjects import restates, written_script
+from nlp.facts.prose.topics import WHOLE, Topic
 
 __all__ = ["Link", "ProseResult", "extract_prose", "prose_facts", "document_period"]
 
 VALUE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY")
-MAX_LEAD = 80  # characters of lead looked at: bounds every regex below on any input
+MAX_LEAD = 80  # characters of lead looked at: bounds every regex of the pieces on any input
+
 
 @dataclass
 class ProseResult:
     facts: list[Fact]
     links: list[Link]
-
-
-@dataclass
-class _Reading:
-    """What the lead says about one figure."""
-
-    measure: str
-    direction: Optional[str]
-    template: bool
-    base: Optional[str]  # base period of a comparison
-    basis: Optional[str]
-    subject: Optional[str]  # its own subject, None when inherited
-    subject_score: float
-    comparator: Optional[str]
-    share_total: Optional[str]  # the whole named after 占
-    year: Optional[str]  # a year stated for the sentence
-    coordinated: bool  # 各是 / 分别…
-    chained: bool  # a bare figure after "、"
-    own_period: Optional[str]  # 上年度…: the figure's own year
-    attribute: Optional[str] = None  # the lead names an attribute (预算金额) of an item named elsewhere
-    code: Optional[str] = None  # classification code the lead names (类/款/项 chain, "(2130207)")
-    prior: bool = False  # "比 2022 年的 X": the amount of the base year, stated inline
 
 
 def _is_zero(value: str) -> bool:
@@ -208,7 +163,8 @@ class _ProseReader:
             if ent.label_ == "CHANGE":  # "与上年持平": no figure, so no fact (a fact is one number)
                 continue
 
-            figure = self._read(ent, lead, lead_start, sent_period, text[max(gap_start, lead_floor): lead_start])
+            figure = read_figure(text, ent, lead, lead_start, sent_period, text[max(gap_start, lead_floor): lead_start],
+                                 self._ents_between)
             if figure is None:
                 continue
             (measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord,
@@ -285,80 +241,6 @@ class _ProseReader:
         self.lists.paragraph_sum(para_total, para_items)
         attach_reasons(self.facts, self.text, self.reasons)
         return ProseResult(self.facts, self.links)
-
-    # -- reading one figure ---------------------------------------------------------------
-    def _read(self, ent: Span, lead: str, lead_start: int, sent_period: Optional[str], before: str = "") -> Optional[_Reading]:
-        label = ent.label_
-        change_ents = self._ents_between(lead_start, ent.start_char, "CHANGE")
-        norm_lead = "".join(lead.split())
-        bare_chain = norm_lead == "" and self.text[max(0, lead_start - 1): lead_start] == "、"
-
-        # comparator (targets: "≥ 95%")
-        comparator, lead = frames.comparator(lead)
-
-        # base period from a comparison; the subject part is what comes before it
-        m = last_comparison(lead)
-        cmp_at = m.start() if m is not None else None
-        base = base_of(m, sent_period) if m is not None else None
-        direction, template, trig_at = frames.trigger(lead, change_ents, lead_start)
-        # a comparison said in a clause of its own before the figure's: "收入总计与2021年度相比，减少 X"
-        pre_subject = None
-        if m is None and trig_at is not None and not template:
-            pre = pre_comparison(before, sent_period)
-            if pre is not None:
-                base, pre_subject = pre
-        # "比 2022 年的 10,083,978.73 元增加…": the amount of the base year, stated inline
-        prior = trig_at is None and not template and label == "AMOUNT" and names_prior_amount(lead, m, base)
-        is_coord = coordinated(lead, trig_at)
-
-        measure, share_total = frames.measure_of(label, comparator, norm_lead, trig_at, template)
-        if share_total is not None:
-            share_total = clean_subject(share_total)[0]
-        cut = frames.subject_end(lead, measure, cmp_at, trig_at)
-        subject_part = lead[:cut]
-        code = None
-        coded = named_code(subject_part)
-        if coded is not None:
-            code, subject_part = coded
-        if is_coord:
-            subject_part = names_before_coordination(subject_part)
-        year = stated_year(subject_part)
-        own_period, subject_part = periods.own_period(subject_part, sent_period)
-        subject, basis = clean_subject(subject_part)
-        if subject is None and m is not None and trig_at is not None and trig_at > m.end():
-            # "比去年收、支总计各减少 X": the item is said between the comparison and the trigger
-            mid = between_words(lead[m.end(): trig_at])
-            subject, _ = clean_subject(mid)
-        if subject is None and pre_subject:
-            subject, basis = clean_subject(pre_subject)
-        if subject is None and self.text[lead_start - 1: lead_start] == ":" and (not norm_lead or basis is not None):
-            # "年度预算安排:27万元": a label before the colon; "行政运行(2130201):年初预算为 X"
-            label_start, _ = local_lead(self.text, max(0, lead_start - 1 - 60), lead_start - 1)
-            label_text = self.text[label_start: lead_start - 1]
-            coded = named_code(label_text)
-            if coded is not None:
-                code, label_text = coded
-            subject, label_basis = clean_subject(label_text)
-            basis = basis or label_basis
-        if label in ("QUANTITY", "AMOUNT") and measure == "amount" and not DURATION.match(ent._.unit or ""):
-            counted = counted_noun(self.text, ent.end_char)
-            if counted is not None:
-                subject, basis = counted, None
-        if subject is not None and FROM_TO.search(norm_lead) and len(norm_lead) <= 8:
-            subject = None  # "…从 20 个工作日压缩为 15 个": the same item's new level
-        attribute = subject if subject in ATTRIBUTES else None
-        if attribute:
-            basis = basis or ATTRIBUTES[subject]
-            subject = None
-        subject, subj_score = ground(subject, self._ents_between(lead_start, lead_start + cut, "SUBJECT"))
-        if basis is None:
-            basis = frames.basis_said_before(subject_part, measure)
-        if measure == "amount" and label == "PERCENT" and subject is None and not bare_chain:
-            return None  # a bare percentage with nothing to say what it is
-        if prior:
-            own_period, measure = base, "amount"
-        return _Reading(measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year,
-                        is_coord, bare_chain, own_period, attribute, code if subject is not None else None, prior)
 
     def _new_topic(self, subject: str, score: float) -> Topic:
         return Topic(subject=subject, score=score)
