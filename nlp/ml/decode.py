@@ -86,35 +86,37 @@ def viterbi_masked(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndar
             return _viterbi_loop(log_probs, allowed, start_ok)
         pairs.append((j, a, slot[j]))
     neg_inf = float("-inf")
-    rows = log_probs.tolist()
+    # the loop reads only the limited tags' log-probabilities and their free predecessors'
+    rows_lim = log_probs[:, limited].tolist()
+    rows_prev = log_probs[:, [p for _, p, _ in pairs]].tolist()
     best_free = log_probs[:, free].max(axis=1).tolist()  # max over free tags of best + lp = best + this
     # step 0: free tags may start (checked above); a limited tag scores -inf unless it may start
-    lim = [rows[0][j] if start_ok[j] else neg_inf for j in limited]
+    lim = [v if start_ok[j] else neg_inf for j, v in zip(limited, rows_lim[0])]
     base = 0.0  # step 0's free scores are lp + 0.0
     best = max(base + best_free[0], max(lim))
     bases = [base]
-    lims = [lim]
-    from_self: list[int] = [0]  # per step: bit n set when limited tag n continues itself
+    lims = list(lim)  # flat, step after step: floats are no work for the garbage collector, lists are
+    from_self = [0]  # per step: bit n set when limited tag n continues itself
     for k in range(1, n_tok):
-        row, row_prev = rows[k], rows[k - 1]
         new = []
         bits = 0
-        for n, (j, p, s) in enumerate(pairs):
-            sp = base + row_prev[p]
-            sq = lim[s]
+        bit = 1
+        for sb, sq, r in zip(rows_prev[k - 1], lim, rows_lim[k]):
+            sp = base + sb  # the free predecessor's score (finite)
             if sq > sp:
-                new.append(sq + row[j])
-                bits |= 1 << n
-            else:  # sp is finite: a free tag's score
-                new.append(sp + row[j])
+                new.append(sq + r)
+                bits |= bit
+            else:
+                new.append(sp + r)
+            bit <<= 1
         base, lim = best, new
         best = max(base + best_free[k], max(new))
         bases.append(base)
-        lims.append(new)
+        lims.extend(new)
         from_self.append(bits)
     scores = np.asarray(bases)[:, None] + log_probs  # the free tags' scores, step by step
     scores[0, ~start_ok] = neg_inf
-    scores[:, limited] = np.asarray(lims)
+    scores[:, limited] = np.asarray(lims).reshape(n_tok, len(limited))
     best_prev = np.argmax(scores, axis=1).tolist()
     is_free = free.tolist()
     path = [best_prev[-1]]
