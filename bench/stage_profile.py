@@ -11,13 +11,10 @@ a cProfile of one pass.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
-import pstats
 import sys
 from pathlib import Path
 
-from bench.throughput import clear_memo, stage_seconds, texts
+from bench.throughput import cprofile_report, stage_seconds, texts
 
 
 def table(stages: dict[str, float], chars: int, docs: int) -> str:
@@ -43,15 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     stages = stage_seconds(ex, docs, args.repeat)
     print(table(stages, sum(map(len, docs)), len(docs)))
     if args.cprofile:
-        clear_memo(ex.nlp)
-        prof = cProfile.Profile()
-        prof.enable()
-        for d in docs:
-            ex.extract(d)
-        prof.disable()
-        out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(30)
-        print(out.getvalue(), file=sys.stderr)
+        print(cprofile_report(ex, docs, top=30), file=sys.stderr)
     return 0
 
 

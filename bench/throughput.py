@@ -90,6 +90,19 @@ def stage_seconds(ex, docs: list[str], repeat: int) -> dict[str, float]:
     return best
 
 
+def cprofile_report(ex, docs: list[str], top: int = 25) -> str:
+    """cProfile of one extraction pass over ``docs`` with the memos emptied: the ``top`` functions by own time."""
+    clear_memo(ex.nlp)
+    prof = cProfile.Profile()
+    prof.enable()
+    for d in docs:
+        ex.extract(d)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
 def run(repeat: int = 5, segmenters=SEGMENTERS, profile: bool = False) -> dict:
     import jieba
     from nlp import Extractor
@@ -142,15 +155,7 @@ def run(repeat: int = 5, segmenters=SEGMENTERS, profile: bool = False) -> dict:
         if seg == "jieba":
             stages = stage_seconds(ex, docs, repeat)
             if profile:
-                clear_memo(nlp)
-                prof = cProfile.Profile()
-                prof.enable()
-                for d in docs:
-                    ex.extract(d)
-                prof.disable()
-                out = io.StringIO()
-                pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(25)
-                print(out.getvalue())
+                print(cprofile_report(ex, docs))
         del nlp, ex, lines
         gc.collect()
     return {

@@ -188,7 +188,7 @@ def test_cli_extract_reads_a_pdf_by_its_header(tmp_path, capsys, pdf_results):
 
 
 def test_retag_finds_pdfs_in_a_folder_and_reads_them(tmp_path, extractor, pdf_results):
-    from nlp.batch import engine
+    from nlp.batch import workers
     from nlp.batch.inputs import discover, load_chunk, plan
 
     folder = tmp_path / "pdfs"
@@ -202,12 +202,12 @@ def test_retag_finds_pdfs_in_a_folder_and_reads_them(tmp_path, extractor, pdf_re
         ("pdfs/a.pdf", "pdf", "pdfs/a.jsonl"), ("pdfs/sub/locked.pdf", "pdf", "pdfs/sub/locked.jsonl"),
         ("pdfs/sub/no-suffix", "pdf", "pdfs/sub/no-suffix.jsonl")]
     p = plan(inputs)
-    spec = engine.ExtractorSpec(factory="tests.test_pdf:unused")
-    engine._EXTRACTORS[spec] = extractor
+    spec = workers.ExtractorSpec(factory="tests.test_pdf:unused")
+    workers._EXTRACTORS[spec] = extractor
     try:
-        lines = engine.process_chunk(spec, 0, load_chunk(p, p.chunks[0]))["lines"]
+        lines = workers.process_chunk(spec, 0, load_chunk(p, p.chunks[0]))["lines"]
     finally:
-        del engine._EXTRACTORS[spec]
+        del workers._EXTRACTORS[spec]
     by_id = {}
     for line in lines:
         head, _, body = line.partition("\t")

@@ -6,7 +6,7 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from nlp.batch.engine import ExtractorSpec, get_extractor
+from nlp.batch.workers import ExtractorSpec, get_extractor
 
 
 class LoadExtractorPlugin(WorkerPlugin):

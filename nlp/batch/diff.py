@@ -255,7 +255,7 @@ def summary_line(report: dict[str, Any]) -> str:
 
 def write_diff(previous: str | Path, current: str | Path, out: Optional[str | Path] = None) -> dict[str, Any]:
     """Compute the diff and write ``diff.json`` and ``diff.md`` into ``out`` (default: ``current``)."""
-    from nlp.batch.engine import atomic_write
+    from nlp.batch.files import atomic_write
 
     report = diff_outputs(previous, current)
     target = Path(out or current)

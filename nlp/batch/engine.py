@@ -14,298 +14,37 @@ belongs to exactly one chunk and every chunk to exactly one part, so the output 
 document exactly once however often the job was interrupted.
 """
 
+
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import hashlib
-import importlib
 import json
-import logging
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
-import traceback
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, TextIO
+from typing import Any, Iterator, Optional, TextIO
 
+from nlp.batch.errors import JobError
+from nlp.batch.files import FILE_MODE, TMP_PREFIX, atomic_write, read_json, write_json
+from nlp.batch.files import dumps as _dumps
+from nlp.batch.files import now as _now
 from nlp.batch.inputs import Plan, discover, load_chunk, plan
-from nlp.sources.pdf import PdfError, PdfLimits, PdfText, attach_provenance, read_pdf_isolated
-from nlp.contract import Result  # imported before workers fork, with the extractor they inherit
+from nlp.batch.progress import Progress
+from nlp.batch.workers import ExtractorSpec, default_workers, get_extractor, open_executor, process_chunk
+
+__all__ = ["ExtractorSpec", "JobConfig", "JobError", "JobReport", "run_job"]
 
 FORMAT_VERSION = 1
 STATE_DIR = ".retag"
 MANIFEST = "manifest.json"
 ERRORS = "errors.jsonl"
-TMP_PREFIX = ".retag-tmp-"
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-FILE_MODE = 0o666 & ~_UMASK  # mkstemp creates 0600; outputs get the usual permissions
-
-
-class JobError(RuntimeError):
-    """The job cannot run or cannot go on (bad options, a busy or foreign output directory, a dead worker)."""
-
-
-# --------------------------------------------------------------------------- the extractor in workers
-
-
-@dataclass(frozen=True)
-class ExtractorSpec:
-    """How a worker builds its extractor: ``factory(model)``; the default factory is
-    ``nlp.Extractor.load``. Plain strings, so it pickles to any process or cluster node."""
-
-    model: Optional[str] = None
-    factory: Optional[str] = None  # "package.module:callable"
-
-    def build(self) -> Any:
-        if self.factory:
-            module, _, attr = self.factory.partition(":")
-            if not module or not attr:
-                raise JobError(f"--extractor-factory {self.factory!r}: expected 'module:callable'")
-            fn = getattr(importlib.import_module(module), attr)
-            return fn(self.model)
-        from nlp import Extractor
-
-        return Extractor.load(self.model)
-
-
-_EXTRACTORS: dict[ExtractorSpec, Any] = {}
-
-
-def get_extractor(spec: ExtractorSpec) -> Any:
-    """The extractor of this process, loaded once (the per-process cache every worker uses)."""
-    ex = _EXTRACTORS.get(spec)
-    if ex is None:
-        ex = _EXTRACTORS[spec] = spec.build()
-    return ex
-
-
-def _exit_when_orphaned(parent: int) -> None:
-    # A driver killed with SIGKILL cannot shut its pool down; workers leave on their own.
-    while True:
-        time.sleep(1.0)
-        if os.getppid() != parent:
-            os._exit(1)
-
-
-def _init_pool_worker(spec: ExtractorSpec, parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
-    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-    get_extractor(spec)
-
-
-def _error_record(item: dict[str, Any], exc: BaseException) -> dict[str, Any]:
-    tb = traceback.extract_tb(exc.__traceback__)
-    where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else None
-    return {k: item[k] for k in ("doc_id", "input", "line")} | {
-        "error": {"type": type(exc).__name__, "message": str(exc)[:2000], "where": where}
-    }
-
-
-def _read_pdfs(items: list[dict[str, Any]]) -> dict[int, PdfText]:
-    """Read the chunk's PDFs (each in a bounded child, ``FISCAL_PDF_*``): an item's ``pdf`` bytes
-    become its ``text``, or its ``error`` (code and message) when the PDF cannot be read."""
-    out: dict[int, PdfText] = {}
-    for it in items:
-        data = it.pop("pdf", None)
-        if data is None:
-            continue
-        try:
-            pdf = read_pdf_isolated(data, PdfLimits.from_env())
-        except PdfError as e:
-            it["error"] = {"type": "PdfError", "code": e.code, "message": str(e)}
-            continue
-        except ValueError as e:  # a FISCAL_PDF_* setting that is not a number
-            it["error"] = {"type": "ConfigError", "message": f"bad FISCAL_PDF_* setting: {e}"}
-            continue
-        out[id(it)] = pdf
-        it["text"] = pdf.text
-    return out
-
-
-def process_chunk(spec: ExtractorSpec, index: int, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Runs in a worker: contract results (or errors) for one chunk, in input order."""
-    started = time.perf_counter()
-    ex = get_extractor(spec)
-    pdfs = _read_pdfs(items)
-    todo = [it for it in items if "text" in it]
-    results: dict[int, dict[str, Any]] = {}
-    try:  # the fast path: one nlp.pipe over the chunk
-        for it, res in zip(todo, ex.pipe([(it["text"], it["doc_id"]) for it in todo])):
-            results[id(it)] = res
-    except Exception:  # one bad document must not cost the others: redo them one by one
-        results = {}
-    lines: list[str] = []
-    for it in items:
-        base = {k: it[k] for k in ("doc_id", "input", "line")}
-        if "error" in it:
-            lines.append(_dumps(base | {"error": it["error"]}) + "\n")
-            continue
-        try:
-            res = results.get(id(it))
-            if res is None:
-                res = ex.extract(it["text"], it["doc_id"])
-            if id(it) in pdfs:
-                attach_provenance(res, pdfs[id(it)])
-            Result.model_validate(res)  # the output speaks the contract or is reported as an error
-            counts = [len(res[k]) for k in ("entities", "facts", "checks")]
-            # serialised here, in parallel: the driver only moves bytes (JSON text never holds a raw tab)
-            lines.append(_dumps(base | {"counts": counts}) + "\t" + _dumps(res) + "\n")
-        except Exception as e:  # noqa: BLE001 - any failure of one document is recorded, the job goes on
-            lines.append(_dumps(_error_record(it, e)) + "\n")
-    return {"chunk": index, "lines": lines, "seconds": time.perf_counter() - started, "pid": os.getpid()}
-
-
-# --------------------------------------------------------------------------- executors
-
-
-@contextlib.contextmanager
-def open_executor(spec: ExtractorSpec, workers: int, scheduler: Optional[str]) -> Iterator[tuple[Executor, int]]:
-    """A ``concurrent.futures.Executor`` and how many tasks it runs at once.
-
-    ``scheduler=None``: a local process pool (fork: workers share the driver's loaded model
-    copy-on-write; the initializer loads it where it is not there). ``"local"``: a
-    ``distributed.LocalCluster`` of ``workers`` single-threaded processes. ``"tcp://…"``: an
-    existing Dask cluster; its workers must have this package installed."""
-    if scheduler is None:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_pool_worker, initargs=(spec, os.getpid())) as pool:
-            try:
-                yield pool, workers
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-        return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as e:  # pragma: no cover - dask is a dependency
-        raise JobError(f"--scheduler needs dask.distributed: {e}") from e
-    with contextlib.ExitStack() as stack:
-        if scheduler == "local":
-            cluster = stack.enter_context(
-                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                             dashboard_address=None, silence_logs=logging.ERROR)
-            )
-            client = stack.enter_context(Client(cluster))
-        else:
-            try:
-                client = stack.enter_context(Client(scheduler, timeout="20s"))
-            except (OSError, TimeoutError) as e:
-                raise JobError(f"cannot reach the Dask scheduler {scheduler}: {e}") from e
-        from nlp.batch.dask_plugin import LoadExtractorPlugin
-
-        client.register_plugin(LoadExtractorPlugin(spec))
-        slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
-        executor = client.get_executor(pure=False)
-        try:
-            yield executor, slots
-        finally:
-            executor.shutdown(wait=False)
-
-
-# --------------------------------------------------------------------------- files
-
-
-def atomic_write(path: Path, write: Callable[[TextIO], None]) -> None:
-    """Write through a temporary file in the same directory, fsync, then rename into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def write_json(path: Path, obj: Any) -> None:
-    atomic_write(path, lambda f: (json.dump(obj, f, ensure_ascii=False, indent=2), f.write("\n")))
-
-
-def read_json(path: Path) -> Optional[dict[str, Any]]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except ValueError as e:
-        raise JobError(f"{path} is not valid JSON ({e}); remove it to start over") from e
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-# --------------------------------------------------------------------------- progress
-
-
-class Progress:
-    """A tqdm bar (documents/s, ETA) on a terminal; otherwise a log line every ``every`` seconds."""
-
-    def __init__(self, total: int, initial: int, mode: str = "auto", stream: TextIO = sys.stderr, every: float = 5.0):
-        self.total, self.done, self.stream, self.every = total, initial, stream, every
-        self.initial, self.started, self.last_log = initial, time.monotonic(), 0.0
-        if mode == "auto":
-            mode = "bar" if getattr(stream, "isatty", lambda: False)() else "log"
-        self.mode = mode
-        self.bar = None
-        if mode == "bar":
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, initial=initial, unit="doc", file=stream, dynamic_ncols=True, smoothing=0.1)
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-        elif self.mode == "log":
-            now = time.monotonic()
-            if now - self.last_log >= self.every or self.done >= self.total:
-                self.last_log = now
-                self.log(self.line())
-
-    def line(self) -> str:
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = (self.done - self.initial) / elapsed
-        left = self.total - self.done
-        eta = f"{int(left / rate // 60)}m{int(left / rate % 60):02d}s" if rate > 0 else "?"
-        pct = 100.0 * self.done / self.total if self.total else 100.0
-        return f"{self.done}/{self.total} documents ({pct:.1f}%), {rate:.1f} docs/s, ETA {eta}"
-
-    def log(self, message: str) -> None:
-        if self.mode == "none":
-            return
-        if self.bar is not None:
-            self.bar.write(f"retag: {message}", file=self.stream)
-        else:
-            print(f"retag: {message}", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def default_workers() -> int:
-    """All cores this process may use (the affinity mask, which containers and taskset narrow)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class _Log:

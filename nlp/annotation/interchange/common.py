@@ -338,6 +338,17 @@ def decode_facts(where: str, spans: list[Mapping[str, Any]], attrs: Mapping[int,
     return facts
 
 
+def relation_objects(where: str, line: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The ``relations`` of an imported line (doccano, Prodigy): a list of objects, or an error."""
+    raw = line.get("relations") or []
+    if not isinstance(raw, list):
+        raise InterchangeError(where, "'relations' must be a list")
+    for r in raw:
+        if not isinstance(r, Mapping):
+            raise InterchangeError(where, f"relation is not an object: {r!r}")
+        yield r
+
+
 def fact_sort_key(f: Mapping[str, Any]) -> tuple:
     """The gold's fact order (``Record.sort``)."""
     return (f["evidence"]["start"], f["evidence"]["end"], f["measure"], f.get("subject") or "", f.get("column") or "")

@@ -36,6 +36,7 @@ from .common import (
     full_span,
     record_meta,
     spans_fingerprint,
+    relation_objects,
 )
 
 NAME = "doccano"
@@ -123,12 +124,7 @@ def from_line(d: Mapping[str, Any], where: str) -> dict[str, Any]:
             ids[eid] = len(spans)
         spans.append(full_span(start, end, label, text, attrs.get((start, end, label))))
     relations = []
-    raw = d.get("relations") or []
-    if not isinstance(raw, list):
-        raise InterchangeError(where, "'relations' must be a list")
-    for r in raw:
-        if not isinstance(r, Mapping):
-            raise InterchangeError(where, f"relation is not an object: {r!r}")
+    for r in relation_objects(where, d):
         missing = [x for x in (r.get("from_id"), r.get("to_id")) if x not in ids]
         if missing:
             raise InterchangeError(where, f"relation {r.get('id')} ({r.get('type')}): no entity with id {missing}")

@@ -44,6 +44,7 @@ from .common import (
     spans_fingerprint,
     stable_int_hash,
     token_offsets,
+    relation_objects,
 )
 
 NAME = "prodigy"
@@ -123,12 +124,7 @@ def from_task(d: Mapping[str, Any], where: str) -> dict[str, Any]:
         if isinstance(s.get("token_end"), int):
             by_token_end.setdefault(s["token_end"], i)
     relations = []
-    raw = d.get("relations") or []
-    if not isinstance(raw, list):
-        raise InterchangeError(where, "'relations' must be a list")
-    for r in raw:
-        if not isinstance(r, Mapping):
-            raise InterchangeError(where, f"relation is not an object: {r!r}")
+    for r in relation_objects(where, d):
         ends = []
         for end in ("head", "child"):
             sp = r.get(f"{end}_span")
