@@ -200,9 +200,11 @@ def _parse_block(
     cats: list[str] = []
     kv_caption: Optional[Cell] = None
     unit_used = False
+    header_texts: Optional[list[list[tuple[int, str]]]] = None  # the open grid's, once it has rows
 
     def new_table(kind: str, start: int) -> Table:
-        nonlocal unit_used
+        nonlocal unit_used, header_texts
+        header_texts = None
         t = Table(kind, start, start, title=title)
         t.title_span = ctx.title_span if title == ctx.title else None
         t.note_spans = list(ctx.note_spans)
@@ -266,7 +268,9 @@ def _parse_block(
             _add_target_row(seg, roles, cells, a, b, cats)
             continue
         if grid is not None and seg is not None:
-            if seg.rows and _repeats_header(cells, seg):
+            if seg.rows and header_texts is None:  # header and index row are fixed once rows come
+                header_texts = _header_texts(seg)
+            if seg.rows and _repeats_header(cells, header_texts):
                 seg.repeated_rows.append(cells)  # a continued table's header, printed again on its next page
                 continue
             if _is_index_row(cells) and not seg.rows and seg.index_row is None:
@@ -333,14 +337,15 @@ def _cell_texts(cells: list[Cell]) -> list[tuple[int, str]]:
     return [(c.col, "".join(c.text.split())) for c in cells if c.text.strip()]
 
 
-def _repeats_header(cells: list[Cell], table: Table) -> bool:
+def _header_texts(table: Table) -> list[list[tuple[int, str]]]:
+    return [_cell_texts(r) for r in (*table.header_rows, *([table.index_row] if table.index_row else []))]
+
+
+def _repeats_header(cells: list[Cell], header_texts: list[list[tuple[int, str]]]) -> bool:
     """A row that repeats one of the open table's header rows or its column-index row, cell for
     cell in the same columns (a table continued over a page break prints them again)."""
     got = _cell_texts(cells)
-    if not got:
-        return False
-    rows = [*table.header_rows, *([table.index_row] if table.index_row else [])]
-    return any(got == _cell_texts(r) for r in rows)
+    return bool(got) and got in header_texts
 
 
 def _unit_row(filled: list[Cell]) -> Optional[tuple[str, tuple[int, int]]]:
