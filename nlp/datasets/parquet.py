@@ -8,7 +8,6 @@ file are in the store's key order, so two exports of the same store are the same
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -29,9 +28,9 @@ def table(rows: Sequence[tuple]):
     """A pyarrow table of fact rows (tuples in ``COLUMNS`` order)."""
     import pyarrow as pa
 
+    sc = schema()
     cols = list(zip(*rows)) if rows else [() for _ in COLUMNS]
-    return pa.table({c: pa.array(list(v), type=schema().field(c).type) for c, v in zip(COLUMNS, cols)},
-                    schema=schema())
+    return pa.table({c: pa.array(list(v), type=sc.field(c).type) for c, v in zip(COLUMNS, cols)}, schema=sc)
 
 
 def write_rows(rows: Iterable[tuple], out_dir: Path, part: str) -> list[Path]:
@@ -56,12 +55,9 @@ def write_rows(rows: Iterable[tuple], out_dir: Path, part: str) -> list[Path]:
 
 def export(db: Path, out_dir: Path) -> list[Path]:
     """Every fact of the SQLite store as a partitioned Parquet dataset."""
-    con = sqlite3.connect(db)
-    try:
-        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM facts ORDER BY doc_id, fact_index").fetchall()
-    finally:
-        con.close()
-    return write_rows(rows, out_dir, "0")
+    from nlp.datasets.store import content
+
+    return write_rows(content(db), out_dir, "0")
 
 
 def read(out_dir: Path) -> list[tuple]:

@@ -33,6 +33,11 @@ def _kind(t: str) -> str:
     return "T"
 
 
+def _filled(text: str, a: int, b: int) -> bool:
+    a, b = strip_span(text, a, b)
+    return a < b
+
+
 def _short(text: str, a: int, b: int) -> bool:
     a, b = strip_span(text, a, b)
     if b - a > _MAX_LINE:
@@ -72,7 +77,7 @@ def blocks(text: str, lines: list[tuple[int, int]], kinds: list[str]) -> Iterato
 
 def _read_run(text: str, run: list[tuple[int, int]]) -> Block | None:
     # leading empty lines are no cells; one slice, not one per line (a run of 50k blank lines)
-    first = next((m for m, (a, b) in enumerate(run) if strip_span(text, a, b)[0] < strip_span(text, a, b)[1]), len(run))
+    first = next((m for m, (a, b) in enumerate(run) if _filled(text, a, b)), len(run))
     run = run[first:]
     cells = []
     for a, b in run:
