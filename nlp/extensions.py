@@ -35,6 +35,19 @@ _SPAN_ATTRS = {
 }
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text`` without joining every token again (spaCy builds it anew on each call):
+    the tokenizer made the doc from the normalised text, which it still is when the lengths
+    agree; any other doc pays for the join."""
+    norm = doc._.norm
+    text = getattr(norm, "text", None)
+    if isinstance(text, str):
+        length = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
+        if len(text) == length:
+            return text
+    return doc.text
+
+
 def register_extensions() -> None:
     for name, default in _DOC_ATTRS.items():
         if not Doc.has_extension(name):
@@ -47,10 +60,11 @@ def register_extensions() -> None:
 def set_span_attrs(span: Span, **attrs) -> Span:
     """Set our attributes on ``span`` (spaCy stores them per character offsets: every Span
     object over the same characters sees them)."""
+    underscore = span._  # one accessor: spaCy makes a new one on every ``span._``
     for name, value in attrs.items():
         if name not in _SPAN_ATTRS:
             raise KeyError(f"unknown span attribute {name!r}")
-        setattr(span._, name, value)
+        setattr(underscore, name, value)
     return span
 
 

@@ -15,18 +15,19 @@ def entity_dicts(doc: Doc) -> list[dict[str, Any]]:
     out = []
     for span in doc.ents:
         start, end = norm.to_original(span.start_char, span.end_char)
+        attrs = span._  # one accessor: spaCy makes a new one on every ``span._``
         out.append(
             {
                 "label": span.label_,
                 "start": start,
                 "end": end,
                 "text": norm.original[start:end],
-                "value": span._.value,
-                "unit": span._.unit,
-                "direction": span._.direction,
-                "flags": list(span._.flags or ()),
-                "source": span._.source,
-                "score": round(float(span._.score), 4),
+                "value": attrs.value,
+                "unit": attrs.unit,
+                "direction": attrs.direction,
+                "flags": list(attrs.flags or ()),
+                "source": attrs.source,
+                "score": round(float(attrs.score), 4),
             }
         )
     return out

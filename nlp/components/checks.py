@@ -7,6 +7,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.extensions import doc_text
+
 from nlp.checks import balance_links, check_links, mark_inconsistent, table_links
 from nlp.components.facts import stored_links
 
@@ -19,8 +21,8 @@ class ArithmeticChecker:
 
     def __call__(self, doc: Doc) -> Doc:
         facts = list(doc._.facts or [])
-        links = stored_links(doc) + table_links(facts, doc.text, doc._.tables) + balance_links(facts)
-        checks, unchecked = check_links(facts, links, doc.text)
+        links = stored_links(doc) + table_links(facts, doc_text(doc), doc._.tables) + balance_links(facts)
+        checks, unchecked = check_links(facts, links, doc_text(doc))
         doc.user_data[UNCHECKED] = [u.as_dict() for u in unchecked]
         if self.flag_facts:
             doc._.facts = mark_inconsistent(facts, checks)

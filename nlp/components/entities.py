@@ -14,7 +14,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.extensions import set_span_attrs
+from nlp.extensions import doc_text, set_span_attrs
 from nlp.rules import find_rule_entities
 
 
@@ -28,7 +28,7 @@ def read_value(doc: Doc, span: Span) -> dict:
     empty = {"value": None, "unit": None, "direction": None, "flags": ()}
     if span.label_ == "SUBJECT":
         return empty
-    text = doc.text[span.start_char: span.end_char + _VALUE_WINDOW]
+    text = doc_text(doc)[span.start_char: span.end_char + _VALUE_WINDOW]
     n = span.end_char - span.start_char
     for m in find_rule_entities(text, doc._.period, None, [span.label_]):
         if m.start == 0 and m.end == n:

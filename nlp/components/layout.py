@@ -8,13 +8,15 @@ pure ``nlp.tables`` package; this component only maps its offsets to spans.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Optional
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.codes import CodeTable
-from nlp.extensions import make_span
+from nlp.extensions import doc_text, make_span
 from nlp.tables import document_evidence, layout_entities, parse_tables
 
 
@@ -23,7 +25,7 @@ class LayoutAnalyzer:
         self.codes = codes or CodeTable.load()
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         period, basis = document_evidence(text)
         doc._.period = period
         tables = parse_tables(text, period, basis, self.codes, doc._.norm)
@@ -81,14 +83,16 @@ def _split_tokens(doc: Doc, entities) -> None:
         cuts.add(e.end)
     if not cuts:
         return
-    todo = []
-    for tok in doc:
-        a, b = tok.idx, tok.idx + len(tok.text)
-        inner = sorted(x for x in range(a + 1, b) if x in cuts) if b - a > 1 else []
-        if inner:
-            todo.append((tok, inner))
-    if not todo:
+    # the few cuts looked up among the token starts, not every token visited
+    starts, lengths = (col.tolist() for col in doc.to_array([IDX, LENGTH]).T)
+    inner_cuts: dict[int, list[int]] = {}
+    for x in sorted(cuts):
+        i = bisect_right(starts, x) - 1
+        if i >= 0 and starts[i] < x < starts[i] + lengths[i]:
+            inner_cuts.setdefault(i, []).append(x)
+    if not inner_cuts:
         return
+    todo = [(doc[i], inner) for i, inner in sorted(inner_cuts.items())]
     with doc.retokenize() as retok:
         for tok, inner in todo:
             a = tok.idx

@@ -14,7 +14,7 @@ from typing import Optional
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.extensions import make_span
+from nlp.extensions import doc_text, make_span
 from nlp.rules import SubjectLexicon, find_rule_entities
 from nlp.rules.subjects import SUBJECTS_FILE
 
@@ -35,7 +35,7 @@ class RuleEntities:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for m in find_rule_entities(doc.text, doc._.period, self.lexicon, self.labels):
+        for m in find_rule_entities(doc_text(doc), doc._.period, self.lexicon, self.labels):
             span = make_span(
                 doc, m.start, m.end, m.label,
                 value=m.value, unit=m.unit, direction=m.direction, flags=m.flags, source="rule", score=m.score,
@@ -43,7 +43,7 @@ class RuleEntities:
             if span is None:
                 # Not silently: the tokenizer must cut at entity edges; count and log the miss.
                 self.unaligned += 1
-                log.warning("rule %s %r at %d-%d does not fall on token boundaries", m.label, doc.text[m.start:m.end], m.start, m.end)
+                log.warning("rule %s %r at %d-%d does not fall on token boundaries", m.label, doc_text(doc)[m.start:m.end], m.start, m.end)
                 continue
             spans.append(span)
         doc.spans["rules"] = spans

@@ -19,6 +19,7 @@ import numpy as np
 from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.tokens import Doc
 
+from nlp.extensions import doc_text
 from nlp.ml.features import _edge_class, shape
 
 
@@ -120,7 +121,7 @@ class FeatureIndex:
         offsets = doc.to_array([IDX, LENGTH, SPACY]).astype(np.int64)  # uint64 from spaCy
         starts = offsets[:, 0]
         ends = starts + offsets[:, 1]
-        text = _doc_text(doc, int(ends[-1] + offsets[-1, 2]))
+        text = doc_text(doc)
         local: dict[str, int] = {}
         local_key = np.asarray([local.setdefault(text[a:b], len(local)) for a, b in zip(starts.tolist(), ends.tolist())],
                                dtype=np.int64)
@@ -170,14 +171,6 @@ class FeatureIndex:
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(key // width, minlength=n), out=indptr[1:])
         return key % width, indptr
-
-
-def _doc_text(doc: Doc, length: int) -> str:
-    """``doc.text`` without joining every token again: the tokenizer made the doc from the
-    normalised text (``doc._.norm.text``), which it still is when the lengths agree."""
-    norm = doc._.norm if doc.has_extension("norm") else None
-    text = getattr(norm, "text", None)
-    return text if isinstance(text, str) and len(text) == length else doc.text
 
 
 def doc_feature_ids(doc: Doc, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:

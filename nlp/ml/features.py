@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from nlp.extensions import doc_text
+
 _HAN_NUMERALS = set("零〇一二两三四五六七八九十百千万亿")
 
 
@@ -44,7 +46,7 @@ def _token_view(doc: Doc) -> list[tuple[str, str, bool]]:
 def doc_features(doc: Doc) -> list[dict[str, float]]:
     """One feature dict per token of ``doc`` (whitespace tokens get a single bias feature)."""
     view = _token_view(doc)
-    text = doc.text
+    text = doc_text(doc)
     n = len(view)
     feats: list[dict[str, float]] = []
     # Which lines hold a tab (table rows), computed once: per-token searches would be quadratic

@@ -13,6 +13,8 @@ from typing import Optional
 
 from spacy.tokens import Doc
 
+from nlp.extensions import doc_text
+
 from nlp.contract import MONEY_UNIT, Fact, Offsets
 from nlp.tables import (
     Column,
@@ -227,8 +229,8 @@ def table_facts(doc: Doc) -> list[Fact]:
     tables = doc._.tables
     period = doc._.period
     if tables is None:  # fiscal_layout did not run: parse here
-        period, basis = document_evidence(doc.text)
-        tables = parse_tables(doc.text, period, basis, norm=doc._.norm)
+        period, basis = document_evidence(doc_text(doc))
+        tables = parse_tables(doc_text(doc), period, basis, norm=doc._.norm)
     facts = facts_from_tables(tables, period)
     facts.sort(key=lambda f: (f.evidence.start, f.evidence.end))
     return facts

@@ -10,6 +10,8 @@ from typing import Optional
 
 from spacy.tokens import Doc
 
+from nlp.extensions import doc_text
+
 from nlp.facts.prose.cues import load, words
 from nlp.facts.prose.segments import separators
 
@@ -40,7 +42,7 @@ def document_period(doc: Doc) -> Optional[str]:
     the text (titles come first: ``2021 年度部门决算``)."""
     if doc._.period:
         return str(doc._.period)[:4]
-    m = YEAR.search(doc.text[:4000])
+    m = YEAR.search(doc_text(doc)[:4000])
     return m.group(1) if m else None
 
 

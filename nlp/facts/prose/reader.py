@@ -7,11 +7,13 @@ checks need. Each figure's lead is read by ``figure.read_figure``.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
 from spacy.tokens import Doc, Span
+
+from nlp.extensions import doc_text
 
 from nlp.checks import Link
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
@@ -50,16 +52,17 @@ def _is_zero(value: str) -> bool:
 class _ProseReader:
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self.period = document_period(doc)
         self.facts: list[Fact] = []
         self.links: list[Link] = []
-        figures = sorted(e.start_char for e in doc.ents if e.label_ in VALUE_LABELS)
+        self.ents = tuple(doc.ents)  # spaCy rebuilds doc.ents from every token on each read
+        figures = sorted(e.start_char for e in self.ents if e.label_ in VALUE_LABELS)
         self.reasons = reason_regions(self.text, doc._.norm, figures)
         self._reason_starts = [a for a, _, _ in self.reasons]
         self._by_label: dict[str, tuple[list[Span], list[int]]] = {}
         for label in ("CHANGE", "SUBJECT"):
-            ents = [e for e in doc.ents if e.label_ == label]
+            ents = [e for e in self.ents if e.label_ == label]
             self._by_label[label] = (ents, [e.start_char for e in ents])
         self.tables = table_ranges(self.text, doc._.tables)
         layout = doc.spans["layout"] if "layout" in doc.spans else []
@@ -79,7 +82,7 @@ class _ProseReader:
 
     def events(self) -> list[Span]:
         out = []
-        for ent in self.doc.ents:
+        for ent in self.ents:
             if self._excluded(ent.start_char) or self._in_reason(ent.start_char):
                 continue
             if ent.label_ in VALUE_LABELS and ent._.value is not None:
@@ -168,7 +171,8 @@ class _ProseReader:
             if figure is None:
                 continue
             (measure, direction, template, base, basis, subject, subj_score, comparator, share_total, year, is_coord,
-             bare_chain, own_period, attribute, code, prior) = astuple(figure)
+             bare_chain, own_period, attribute, code, prior) = (
+                getattr(figure, f.name) for f in fields(figure))  # all scalars: astuple's deep copy is no use
             if prior:  # "比 2022 年的 X 增加 Y": Y is the change against that year
                 stmt_base = base
             if attribute:
