@@ -236,7 +236,9 @@ _TRADITIONAL_MIN = 5  # marker characters that make a text traditional (and at l
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def traditional_map() -> dict[int, str]:
+    """traditional code point → simplified string (read once; callers must not change it)."""
     out: dict[int, str] = {}
     with _TS_TSV.open(encoding="utf-8") as f:
         for line in f:
@@ -245,6 +247,12 @@ def traditional_map() -> dict[int, str]:
             t, s = line.rstrip("\n").split("\t")
             out[ord(t)] = s
     return out
+
+
+@lru_cache(maxsize=1)
+def traditional_chars() -> "re.Pattern[str]":
+    """One character of the traditional→simplified table (a class: linear to scan)."""
+    return re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(traditional_map())) + "]")
 
 
 def is_traditional(text: str) -> bool:

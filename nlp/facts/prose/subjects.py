@@ -7,6 +7,7 @@ subject as the text was printed (traditional script). Cue words are data
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Optional
 
 from spacy.tokens import Doc, Span
@@ -142,13 +143,19 @@ def written_script(doc: Doc) -> dict[int, str]:
     norm = doc._.norm
     if norm is None or norm.text == norm.original:
         return {}
-    from nlp.normalize import traditional_map
+    from nlp.normalize import traditional_chars, traditional_map
 
     ts = traditional_map()
     out: dict[int, str] = {}
-    text, original = norm.text, norm.original
-    for i, c in enumerate(text):
-        a, b = norm.starts[i], norm.ends[i]
-        if b - a == 1 and original[a] != c and ts.get(ord(original[a])) == c:
-            out.setdefault(ord(c), original[a])
+    text, original, starts, ends = norm.text, norm.original, norm.starts, norm.ends
+    # only an original character the map knows can have been changed by it: find those (one
+    # regex scan), then the normalised characters made from each (starts is sorted)
+    for m in traditional_chars().finditer(original):
+        a = m.start()
+        i = bisect_left(starts, a)
+        while i < len(text) and starts[i] == a:
+            c = text[i]
+            if ends[i] - a == 1 and original[a] != c and ts.get(ord(original[a])) == c:
+                out.setdefault(ord(c), original[a])
+            i += 1
     return out
