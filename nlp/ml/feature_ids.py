@@ -83,7 +83,7 @@ class FeatureIndex:
         self.words: dict[str, int] = {}
         self.is_space: list[bool] = []
         self.roles = [_Ragged() for _ in _ROLES]
-        self.edges: dict[str, int] = {}  # "before=" / "after=" + character → row (-1: unknown)
+        self.edges: dict[str, dict[str, int]] = {}  # "before=" / "after=" → {character: row (-1: unknown)}
 
     def _ids(self, names: list[str]) -> list[int]:
         known = self.vocab.get
@@ -99,14 +99,10 @@ class FeatureIndex:
             self.is_space.append(w.isspace())
 
     def _edge_rows(self, prefix: str, chars: list[str]) -> np.ndarray:
-        out = []
-        for c in chars:
-            r = self.edges.get(prefix + c)
-            if r is None:
-                r = self.vocab.get(prefix + _edge_class(c), -1)
-                self.edges[prefix + c] = r
-            out.append(r)
-        return np.asarray(out, dtype=np.int64)
+        known = self.edges.setdefault(prefix, {})  # character → row (-1: unknown), per prefix
+        for c in set(chars).difference(known):
+            known[c] = self.vocab.get(prefix + _edge_class(c), -1)
+        return np.asarray([known[c] for c in chars], dtype=np.int64)
 
     def doc_ids(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
         """``(indices, indptr)`` in CSR form: token ``i``'s rows are ``indices[indptr[i]:indptr[i + 1]]``,

@@ -26,6 +26,7 @@ HEADING = re.compile(_CUES["heading"])
 _LIST_CLOSE = re.compile(r"(?:^|[\s。;:,])[\d一二三四五六七八九十]{1,2}\)$")
 _LOOKBACK = 400  # characters looked back for the line before a break: bounds the work per break
 _RANK = {"": 0, ",": 1, ";": 2, "。": 3, "\n": 4}
+_SEPARATOR_CHAR = re.compile("[" + re.escape("()\n" + SENTENCE_MARKS + STATEMENT_MARKS + PHRASE_MARKS) + "]")
 
 
 def joined_break(norm, text: str, i: int) -> bool:
@@ -102,8 +103,11 @@ def separators(text: str, a: int, b: int) -> str:
     """The strongest separator between a and b outside parentheses: "\\n", "。", ";", "," or ""."""
     strongest = ""
     depth = 0
-    i = a
-    while i < b:
+    blank_end = a  # a blank run after a line break is one decision: its breaks are passed over
+    for m in _SEPARATOR_CHAR.finditer(text, a, b):  # only these characters can change the answer
+        i = m.start()
+        if i < blank_end:
+            continue
         c = text[i]
         if c == "(":
             depth += 1
@@ -112,11 +116,12 @@ def separators(text: str, a: int, b: int) -> str:
         elif depth == 0:
             if c == "\n":
                 k = break_kind(text, i)
-                while i + 1 < b and text[i + 1] in " \t\n":  # one decision per blank run
-                    i += 1
+                j = i
+                while j + 1 < b and text[j + 1] in " \t\n":
+                    j += 1
+                blank_end = j + 1
             else:
                 k = "。" if c in SENTENCE_MARKS else ";" if c in STATEMENT_MARKS else "," if c in PHRASE_MARKS else ""
             if _RANK[k] > _RANK[strongest]:
                 strongest = k
-        i += 1
     return strongest
