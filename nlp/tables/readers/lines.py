@@ -20,6 +20,7 @@ from nlp.tables.readers import Block, RawRow, strip_span
 _MAX_LINE = 40
 _MAX_COLS = 16
 _PROSE = "。；;，,：:"
+_PROSE_CHAR = re.compile("[" + re.escape(_PROSE) + "]")
 _CAPTION = re.compile(r"(?:公开\d{1,2}表|表\s{0,2}\d{1,2}|.{0,60}表(?:[(（].{0,12}[)）])?|.{0,30}单位\s{0,2}[:：].{0,40}|[(（]\s{0,2}\d{4}\s{0,2}年度?\s{0,2}[)）])")
 _MIN_SCORE = 0.95
 _INDEX_LABELS = ("栏次", "行次", "栏号", "行号")
@@ -43,20 +44,22 @@ def _short(text: str, a: int, b: int) -> bool:
     if b - a > _MAX_LINE:
         return False
     seg = text[a:b]
-    if any(c in _PROSE for c in seg) and not is_number(seg):
+    if _PROSE_CHAR.search(seg) and not is_number(seg):
         return False
     return "<" not in seg
 
 
 def blocks(text: str, lines: list[tuple[int, int]], kinds: list[str]) -> Iterator[Block]:
     n = len(lines)
+    # a line no other reader took and short enough to be a cell: decided once per line
+    free = [not kind and _short(text, a, b) for kind, (a, b) in zip(kinds, lines)]
     i = 0
     while i < n:
-        if kinds[i] or not _short(text, *lines[i]):
+        if not free[i]:
             i += 1
             continue
         j = i
-        while j < n and not kinds[j] and _short(text, *lines[j]):
+        while j < n and free[j]:
             j += 1
         # the table starts after its last caption line
         start = i
