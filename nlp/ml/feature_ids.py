@@ -86,8 +86,9 @@ class FeatureIndex:
         self.edges: dict[str, dict[str, int]] = {}  # "before=" / "after=" → {character: row (-1: unknown)}
 
     def _ids(self, names: list[str]) -> list[int]:
-        known = self.vocab.get
-        return sorted({i for i in map(known, names) if i is not None})
+        ids = set(map(self.vocab.get, names))
+        ids.discard(None)  # a feature the training never saw has no row
+        return sorted(ids)
 
     def _add(self, new: list[str]) -> None:
         shapes = [shape(w) for w in new]
