@@ -236,7 +236,6 @@ _TRADITIONAL_MIN = 5  # marker characters that make a text traditional (and at l
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def traditional_map() -> dict[int, str]:
     """traditional code point → simplified string (read once; callers must not change it)."""
     out: dict[int, str] = {}

@@ -7,10 +7,9 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.extensions import doc_text
-
 from nlp.checks import balance_links, check_links, mark_inconsistent, table_links
 from nlp.components.facts import stored_links
+from nlp.extensions import doc_text
 
 UNCHECKED = "fiscal_unchecked"  # relations found but not checked for sure (contract v2 ``unchecked``)
 
@@ -21,8 +20,9 @@ class ArithmeticChecker:
 
     def __call__(self, doc: Doc) -> Doc:
         facts = list(doc._.facts or [])
-        links = stored_links(doc) + table_links(facts, doc_text(doc), doc._.tables) + balance_links(facts)
-        checks, unchecked = check_links(facts, links, doc_text(doc))
+        text = doc_text(doc)
+        links = stored_links(doc) + table_links(facts, text, doc._.tables) + balance_links(facts)
+        checks, unchecked = check_links(facts, links, text)
         doc.user_data[UNCHECKED] = [u.as_dict() for u in unchecked]
         if self.flag_facts:
             doc._.facts = mark_inconsistent(facts, checks)

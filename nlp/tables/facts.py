@@ -13,9 +13,8 @@ from typing import Optional
 
 from spacy.tokens import Doc
 
-from nlp.extensions import doc_text
-
 from nlp.contract import MONEY_UNIT, Fact, Offsets
+from nlp.extensions import doc_text
 from nlp.tables import (
     Column,
     Row,
@@ -229,8 +228,9 @@ def table_facts(doc: Doc) -> list[Fact]:
     tables = doc._.tables
     period = doc._.period
     if tables is None:  # fiscal_layout did not run: parse here
-        period, basis = document_evidence(doc_text(doc))
-        tables = parse_tables(doc_text(doc), period, basis, norm=doc._.norm)
+        text = doc_text(doc)
+        period, basis = document_evidence(text)
+        tables = parse_tables(text, period, basis, norm=doc._.norm)
     facts = facts_from_tables(tables, period)
     facts.sort(key=lambda f: (f.evidence.start, f.evidence.end))
     return facts

@@ -11,7 +11,6 @@ from typing import Optional
 from spacy.tokens import Doc
 
 from nlp.extensions import doc_text
-
 from nlp.facts.prose.cues import load, words
 from nlp.facts.prose.segments import separators
 

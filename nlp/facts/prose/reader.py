@@ -13,10 +13,9 @@ from typing import Optional
 
 from spacy.tokens import Doc, Span
 
-from nlp.extensions import doc_text
-
 from nlp.checks import Link
 from nlp.contract import MONEY_UNIT, PERCENT_UNIT, Fact, Offsets
+from nlp.extensions import doc_text
 from nlp.facts.prose.claims import is_claim
 from nlp.facts.prose.figure import read_figure
 from nlp.facts.prose.items import SECTION_REACH, NamedItems
