@@ -346,11 +346,6 @@ def within_model_limit(model: dict[str, Any], texts: list[str]) -> None:
         raise ApiError(413, "text_too_long", f"text of {longest} characters exceeds the model's limit of {limit}")
 
 
-async def checked_document(doc: ExtractRequest = Depends(extract_request), model: dict[str, Any] = Depends(get_model_info)) -> ExtractRequest:
-    within_model_limit(model, [doc.text])
-    return doc
-
-
 async def batch_request(body: RawBody = Depends(read_body), settings: Settings = Depends(get_settings),
                         model: dict[str, Any] = Depends(get_model_info)) -> BatchRequest:
     if not _is_json(body.media_type):

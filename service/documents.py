@@ -20,7 +20,7 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from nlp.sources.pdf import PdfError, PdfLimits, PdfText, is_pdf, read_pdf_isolated
-from service.deps import (JSON_TYPES, TEXT_TYPES, RawBody, _wrong_type, extract_request, get_model_info,
+from service.deps import (JSON_TYPES, TEXT_TYPES, RawBody, _is_json, _wrong_type, extract_request, get_model_info,
                           get_settings, read_body, validate, within_model_limit)
 from service.errors import ApiError
 from service.routers.schemas import ExtractRequest
@@ -120,7 +120,7 @@ async def extract_input(request: Request, body: RawBody = Depends(read_body), se
         else:
             raise ApiError(422, "invalid_request", "a multipart upload needs a 'file' (a PDF or a text file) or a 'text' field")
         doc = validate(ExtractRequest, {"text": text, "doc_id": doc_id})
-    elif body.media_type in JSON_TYPES + TEXT_TYPES or body.media_type.endswith("+json"):
+    elif _is_json(body.media_type) or body.media_type in TEXT_TYPES:
         doc = await extract_request(request, body)
     else:
         raise _wrong_type(body, JSON_TYPES + TEXT_TYPES + PDF_TYPES + MULTIPART_TYPES)

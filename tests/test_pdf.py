@@ -20,13 +20,6 @@ GOOD = sorted(DATA.glob("*.pdf"))
 BAD = DATA / "bad"
 PROVENANCE = {"evidence", "page"}
 
-# A mismatch that stems from the reading rules, reported to the coordinator (not a reader fault):
-# in a space-aligned table continued on a second page, the repeated header row (经济分类科目编码 |
-# 科目名称 | 决算数（万元）) becomes a subject, and the code of the row below it is read as an amount
-# of it (决算数 = 30110万元). The same table in tab form with the repeated header gives no such fact.
-RULES_MISMATCH: dict[str, str] = {}  # generated PDFs whose facts differ from their text form because of the reading rules
-
-
 def fact_keys(result: dict[str, Any]) -> Counter:
     return Counter(json.dumps({k: v for k, v in f.items() if k not in PROVENANCE}, ensure_ascii=False, sort_keys=True)
                    for f in result["facts"])
@@ -51,9 +44,7 @@ def test_the_generated_set_is_there_and_small():
         assert p.stat().st_size < 8 * 1024 and p.with_suffix(".txt").exists()
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(p.stem, marks=pytest.mark.xfail(reason=RULES_MISMATCH[p.stem], strict=True)) if p.stem in RULES_MISMATCH
-    else p.stem for p in GOOD])
+@pytest.mark.parametrize("name", [p.stem for p in GOOD])
 def test_facts_of_a_pdf_are_those_of_its_text_form(pdf_results, name):
     text_result, pdf_result = pdf_results[name]
     assert text_result["facts"], name

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from nlp.sources.pdf import is_pdf
+
 SUFFIXES = {".txt": "txt", ".jsonl": "jsonl", ".pdf": "pdf"}
-PDF_MAGIC = b"%PDF-"
 
 
 def input_kind(path: Path) -> Optional[str]:
@@ -32,7 +33,7 @@ def input_kind(path: Path) -> Optional[str]:
             head = f.read(1024)
     except OSError:
         return SUFFIXES.get(suffix)
-    if head.lstrip().startswith(PDF_MAGIC):
+    if is_pdf(head):
         return "pdf"
     return SUFFIXES.get(suffix)
 
@@ -131,8 +132,8 @@ def discover(args: list[str], exclude: Optional[Path] = None) -> list[InputFile]
                         add(f, f"{root.name}/{f.relative_to(root).as_posix()}", kind)
             if len(found) == before:
                 raise InputError(f"{arg}: directory holds no .txt, .jsonl or PDF files")
-        elif input_kind(p) is not None:
-            add(p, p.name, input_kind(p))
+        elif (kind := input_kind(p)) is not None:
+            add(p, p.name, kind)
         else:
             raise InputError(f"{arg}: unsupported input (expected a .txt, .jsonl or PDF file, or a directory)")
 

@@ -43,7 +43,7 @@ def _compute(bag, client):
 def rows(paths: Iterable[Path], client=None) -> list[tuple]:
     import dask.bag as db
 
-    from nlp.datasets.rows import retag_files
+    from nlp.datasets.rows import retag_files, row_key
 
     files = [str(p) for p in retag_files(paths)]
     bag = db.from_sequence(files, npartitions=max(1, len(files))).map(_file_rows)
@@ -51,7 +51,7 @@ def rows(paths: Iterable[Path], client=None) -> list[tuple]:
     for documents in _compute(bag, client):  # files in the store's order; a later document replaces an earlier one
         for doc_id, doc_rows in documents:
             latest[doc_id] = doc_rows
-    return sorted((r for rs in latest.values() for r in rs), key=lambda r: (r[0], r[7]))
+    return sorted((r for rs in latest.values() for r in rs), key=row_key)
 
 
 def build_parquet(paths: Iterable[Path], out_dir: Path, client=None) -> dict[str, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from nlp.datasets.rows import COLUMNS
+from nlp.datasets.rows import COLUMNS, row_key
 
 _INTEGERS = ("fact_index", "page", "evidence_start", "evidence_end")
 PARTITION = "doc_year"
@@ -47,7 +47,7 @@ def write_rows(rows: Iterable[tuple], out_dir: Path, part: str) -> list[Path]:
         d.mkdir(parents=True, exist_ok=True)
         path = d / f"part-{part}.parquet"
         tmp = path.with_suffix(".parquet.tmp")
-        pq.write_table(table(sorted(by_year[year], key=lambda r: (r[0], r[7]))), tmp)
+        pq.write_table(table(sorted(by_year[year], key=row_key)), tmp)
         tmp.replace(path)  # a reader never sees half a file
         written.append(path)
     return written
@@ -68,4 +68,4 @@ def read(out_dir: Path) -> list[tuple]:
     for path in sorted(Path(out_dir).rglob("*.parquet")):
         t = pq.ParquetFile(path).read()  # the file's own columns, not the directory's partition key
         rows += list(zip(*(t.column(c).to_pylist() for c in COLUMNS)))
-    return sorted(rows, key=lambda r: (r[0], r[7]))
+    return sorted(rows, key=row_key)

@@ -13,6 +13,12 @@ from typing import Any, Iterable, Iterator
 COLUMNS = ("doc_id", "department", "scope", "region", "doc_year", "doc_basis", "model", "fact_index", "subject",
            "code", "measure", "value", "unit", "direction", "period", "base_period", "basis", "column_name",
            "page", "evidence_start", "evidence_end")
+_KEY = (COLUMNS.index("doc_id"), COLUMNS.index("fact_index"))
+
+
+def row_key(row: tuple) -> tuple:
+    """The store's key order of a fact row (``ORDER BY doc_id, fact_index``)."""
+    return row[_KEY[0]], row[_KEY[1]]
 
 
 def result_rows(result: dict[str, Any]) -> list[tuple]:

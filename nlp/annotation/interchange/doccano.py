@@ -116,7 +116,8 @@ def from_line(d: Mapping[str, Any], where: str) -> dict[str, Any]:
     attrs = _keyed(d.get(ATTRS_KEY))
     fact_attrs = _keyed(d.get(FACT_ATTRS_KEY))
     spans, ids = [], {}
-    for start, end, label, eid in _labels(d, where):
+    labels = _labels(d, where)
+    for start, end, label, eid in labels:
         check_span_shape(where, text, start, end, label)
         if eid is not None:
             if eid in ids:
@@ -140,7 +141,7 @@ def from_line(d: Mapping[str, Any], where: str) -> dict[str, Any]:
         fig = next((x for x in (a, b) if spans[x]["label"] in ("AMOUNT", "QUANTITY")), None)
         if fig is not None and fig not in figure_attrs:
             figure_attrs[fig] = {"measure": "amount"}
-    names = [f"entity {e}" for e in ([x[3] for x in _labels(d, where)])]
+    names = [f"entity {eid}" for *_, eid in labels]
     facts = decode_facts(where, spans, figure_attrs, relations, hints, names)
     kept = [f for f in (meta.get("facts") or []) if isinstance(f, Mapping)]
     rec = dict(meta)

@@ -188,7 +188,7 @@ def fact_results(text: str, spans: Sequence[Mapping[str, Any]], scores: Optional
     return out, leftover, links
 
 
-def _hints(text: str, spans: Sequence[Mapping[str, Any]], links: Sequence[FactLink]) -> tuple[str, list]:
+def _hints(spans: Sequence[Mapping[str, Any]], links: Sequence[FactLink]) -> tuple[str, list]:
     """Read-only check outputs: a line for the annotator, and ``[start, end, flags]`` per figure."""
     rows, lines = [], []
     for link in links:
@@ -205,7 +205,7 @@ def to_task(rec: Mapping[str, Any], scores: Optional[Mapping[tuple, float]] = No
     result, leftover, links = fact_results(rec["text"], spans, scores, rec.get("facts") or [])
     meta = record_meta(rec)
     meta["facts"] = leftover  # only facts no figure region holds; the others are in the result
-    hints, fact_hints = _hints(rec["text"], spans, links)
+    hints, fact_hints = _hints(spans, links)
     data = {"text": rec["text"], "record_id": rec["record_id"], "record": meta,
             BASE_KEY: spans_fingerprint(spans), HINTS_KEY: hints, FACT_HINTS_KEY: fact_hints}
     task: dict[str, Any] = {"data": data}
