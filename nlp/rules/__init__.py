@@ -46,9 +46,10 @@ def find_rule_entities(
     if lexicon is not None:
         found.extend(lexicon.find(text))
     # a code in parentheses after its name is what the bracketed-code zone keeps other rules out of
-    found = [*_outside_zones(found, excluded_zones(text)), *find_codes(text)]
-    if labels is not None:
-        wanted = set(labels)
+    wanted = None if labels is None else set(labels)
+    codes = find_codes(text) if wanted is None or "SUBJECT_CODE" in wanted else ()  # a value reader asks for one label
+    found = [*_outside_zones(found, excluded_zones(text)), *codes]
+    if wanted is not None:
         found = [m for m in found if m.label in wanted]
     return resolve_overlaps(found, len(text))
 

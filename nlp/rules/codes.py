@@ -22,9 +22,9 @@ _NOT_A_NAME = "第号字文附"  # ordinals and document numbers: 第(205), 〔2
 
 @lru_cache(maxsize=1)
 def _known_classes() -> frozenset[str]:
-    from nlp.codes import _default_table
+    from nlp.codes import CodeTable
 
-    return frozenset(e.code for e in _default_table() if len(e.code) == 3)
+    return frozenset(e.code for e in CodeTable.load() if len(e.code) == 3)
 
 
 def find_codes(text: str) -> Iterator[RuleMatch]:

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterator, Optional
 
 from nlp.contract import COUNT_UNITS
-from nlp.codes import CodeTable, code_level
+from nlp.codes import CodeTable
 
 
 # Money units a table can declare, with their value in yuan.
@@ -47,7 +47,7 @@ _KV_TAIL_RE = re.compile(rf"([{_HAN}]{{2,12}}+)[ ]?+({_NUM})(?![\d.%‰万亿千
 _FUND_NAMES = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算")
 _EMPTY_TABLE_NOTE = re.compile(r"注:\s{0,3}若为空表,\s{0,3}则为该部门\(单位\)无")
 _WS_RE = re.compile(r"\s+")
-_INDEX_LABELS = ("栏次", "行次", "栏号", "行号")
+INDEX_LABELS = ("栏次", "行次", "栏号", "行号")
 # A unit in a header cell, ASCII or full-width brackets: "合计(万元)", "决算数（万元）"
 _HEADER_UNIT_RE = re.compile(r"\s{0,3}[(（]\s{0,3}(亿元|千元|万元|元)\s{0,3}[)）]")
 # A row label that names a basis and maybe a year, not an item (三公 tables: 年初预算数, 2024年预算数)
@@ -235,7 +235,7 @@ def _is_index_row(cells: list[Cell]) -> bool:
     for i, c in enumerate(cells):
         if not c.text:
             continue
-        if _STARS_RE.fullmatch(c.text) or (not ints and c.text in _INDEX_LABELS):
+        if _STARS_RE.fullmatch(c.text) or (not ints and c.text in INDEX_LABELS):
             continue
         if _INT_RE.fullmatch(c.text) is None:
             return False
@@ -328,7 +328,7 @@ def _column_role(path: tuple[str, ...]) -> str:
         return "code" if "科目" in joined else "org_code"
     if leaf in _CODE_PART_ROLES:  # 类 | 款 | 项: the code over three columns
         return _CODE_PART_ROLES[leaf]
-    if leaf in _INDEX_LABELS:  # 行次 of a 收支总表: numbers the lines, no amount
+    if leaf in INDEX_LABELS:  # 行次 of a 收支总表: numbers the lines, no amount
         return "index"
     if leaf.endswith("名称"):
         return "org_name" if leaf.startswith(("单位", "部门")) else "name"

@@ -109,8 +109,8 @@ def _decimals(text: str) -> int:
     return len(t.split(".")[1]) if "." in t else 0
 
 
-def _tolerances(table, fact_at: dict[int, int], facts: Sequence[Fact]) -> dict[int, Decimal]:
-    """Half a unit of the last digit each cell prints, at least the column's decimals, in yuan."""
+def _tolerances(table, fact_at: dict[int, int]) -> dict[int, Decimal]:
+    """Half a unit of the last digit the column prints (its most decimals: at least the cell's own), in yuan."""
     scale = table.multiplier or Decimal(1)
     col_dec: dict[int, int] = {}
     for row in table.rows:
@@ -121,8 +121,7 @@ def _tolerances(table, fact_at: dict[int, int], facts: Sequence[Fact]) -> dict[i
         for c in row.values:
             i = fact_at.get(c.start)
             if i is not None:
-                k = max(_decimals(c.text), col_dec.get(c.col, 0))
-                out[i] = Decimal(5) / (Decimal(10) ** (k + 1)) * scale
+                out[i] = Decimal(5) / (Decimal(10) ** (col_dec[c.col] + 1)) * scale
     return out
 
 
@@ -277,7 +276,7 @@ def table_sum_links(facts: Sequence[Fact], tables, codes: Optional[CodeTable] = 
     for table in tables or ():
         if getattr(table, "kind", None) != "grid" or not table.is_money:
             continue
-        tol = _tolerances(table, fact_at, facts)
+        tol = _tolerances(table, fact_at)
         links += _row_links(table, fact_at, facts, codes, tol)
         links += _column_links(table, fact_at, facts, tol)
     return links

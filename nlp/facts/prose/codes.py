@@ -25,9 +25,9 @@ def code_of(m: re.Match) -> tuple[Optional[str], str]:
     """(code, item name) of a 类/款/项 chain or a name with its code in parentheses."""
     if "code" in m.groupdict():
         return m.group("code"), ""
-    from nlp.codes import _default_table
+    from nlp.codes import CodeTable
 
-    table = _default_table()
+    table = CodeTable.load()
     xiang = m.group("xiang")
     code = None
     for lei in (c for c in codes_named(table, m.group("lei")) if len(c) == 3):

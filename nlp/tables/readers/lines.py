@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from nlp.tables.grid import Cell, is_number
+from nlp.tables.grid import INDEX_LABELS, Cell, is_number
 from nlp.tables.readers import Block, RawRow, strip_span
 
 _MAX_LINE = 40
@@ -23,7 +23,6 @@ _PROSE = "。；;，,：:"
 _PROSE_CHAR = re.compile("[" + re.escape(_PROSE) + "]")
 _CAPTION = re.compile(r"(?:公开\d{1,2}表|表\s{0,2}\d{1,2}|.{0,60}表(?:[(（].{0,12}[)）])?|.{0,30}单位\s{0,2}[:：].{0,40}|[(（]\s{0,2}\d{4}\s{0,2}年度?\s{0,2}[)）])")
 _MIN_SCORE = 0.95
-_INDEX_LABELS = ("栏次", "行次", "栏号", "行号")
 
 
 def _kind(t: str) -> str:
@@ -95,7 +94,7 @@ def _read_run(text: str, run: list[tuple[int, int]]) -> Block | None:
         if any(kinds[c] != "T" for c in range(k)):
             continue
         nrows = len(cells) // k
-        score = _score(kinds, k, nrows, {r for r in range(nrows) if cells[r * k].text in _INDEX_LABELS})
+        score = _score(kinds, k, nrows, {r for r in range(nrows) if cells[r * k].text in INDEX_LABELS})
         if score >= _MIN_SCORE:
             rows = []
             for r in range(nrows):
