@@ -1,6 +1,6 @@
 """Bench: the space-aligned reader (and the whole table parse) on a large space-aligned table.
 
-    .venv/bin/python bench/tables_space.py [MEGABYTES]
+    .venv/bin/python -m bench tables_space [MEGABYTES]    (on demand: not in ``make bench``)
 
 Prints the size, the rows and the seconds for ``find_blocks`` (the readers) and for
 ``parse_tables`` (readers + meaning layer) at MEGABYTES and at a quarter of it, so that the
@@ -14,6 +14,8 @@ import unicodedata
 
 from nlp.tables import parse_tables
 from nlp.tables.readers import find_blocks
+
+ON_DEMAND = True  # tens of seconds at 10 MB
 
 
 def _width(s: str) -> int:
@@ -58,7 +60,14 @@ def run(megabytes: float) -> None:
           f"parse_tables {t2 - t1:6.2f} s  ({len(tables)} table, {sum(len(t.rows) for t in tables)} data rows)")
 
 
-if __name__ == "__main__":
-    mb = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench tables_space [MB]``: a quarter of MB, then MB (default 10)."""
+    args = sys.argv[1:] if argv is None else argv
+    mb = float(args[0]) if args else 10.0
     run(mb / 4)
     run(mb)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -39,13 +39,8 @@ class Calibration:
     def __init__(self, xs: list[float], ys: list[float]):
         self.xs, self.ys = list(xs), list(ys)
 
-    def __call__(self, score: float) -> float:
-        if not self.xs:
-            return score
-        return float(np.interp(score, self.xs, self.ys))
-
     def many(self, scores: list[float]) -> list[float]:
-        """``[self(s) for s in scores]`` in one ``np.interp`` (elementwise the same values)."""
+        """The calibrated probabilities of ``scores``, in one ``np.interp`` (scores as they are without a map)."""
         if not self.xs or not scores:
             return [float(s) for s in scores]
         return np.interp(np.asarray(scores, dtype=np.float64), self.xs, self.ys).tolist()

@@ -1,6 +1,6 @@
 """BIO decoding shared by the scikit-learn tagger and its frozen form (numpy only).
 
-``viterbi`` is the reference: tokens × tags, a dense transition matrix per step.
+``viterbi`` (``viterbi_dense``) is the reference: tokens × tags, a dense transition matrix per step.
 ``viterbi_masked`` gives the same path with the same floating-point sums and the same
 tie-breaking (``argmax``: the first best), in the time of the masked transitions only: a tag
 any tag may precede takes the previous step's best; an ``I-X`` compares its few allowed
@@ -43,12 +43,16 @@ def start_mask(tags: Sequence[str]) -> np.ndarray:
 
 def viterbi(log_probs: np.ndarray, tags: Sequence[str]) -> list[int]:
     """Best tag sequence under BIO constraints; ``log_probs`` is tokens × tags."""
+    return viterbi_dense(log_probs, transition_mask(tags), start_mask(tags))
+
+
+def viterbi_dense(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndarray) -> list[int]:
+    """The reference: a dense transition matrix per step (0 allowed, -inf not), any mask."""
     n_tok, n_tag = log_probs.shape
     if n_tok == 0:
         return []
-    trans = np.where(transition_mask(tags), 0.0, -np.inf)
-    start_ok = np.array([0.0 if not t.startswith("I-") else -np.inf for t in tags])
-    score = log_probs[0] + start_ok
+    trans = np.where(allowed, 0.0, -np.inf)
+    score = log_probs[0] + np.where(start_ok, 0.0, -np.inf)
     back = np.zeros((n_tok, n_tag), dtype=np.int32)
     for k in range(1, n_tok):
         cand = score[:, None] + trans  # prev × next
@@ -69,7 +73,7 @@ def viterbi_masked(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndar
     *limited* tags (``I-X``: ``B-X`` or ``I-X`` before it). Only those run in the Python loop;
     the free tags' scores, and the best previous tag of every step, are then rebuilt with numpy
     (``best + log_prob``: the same IEEE sum). Masks of another shape, and log-probabilities
-    that are not all finite, take ``_viterbi_loop``."""
+    that are not all finite, take ``viterbi_dense``."""
     n_tok, n_tag = log_probs.shape
     if n_tok == 0:
         return []
@@ -77,13 +81,13 @@ def viterbi_masked(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndar
     limited = [int(j) for j in np.flatnonzero(~free)]
     prevs = [[int(i) for i in np.flatnonzero(allowed[:, j])] for j in limited]
     if not free.any() or any(len(p) != 2 for p in prevs) or not start_ok[free].all() or not np.isfinite(log_probs).all():
-        return _viterbi_loop(log_probs, allowed, start_ok)
+        return viterbi_dense(log_probs, allowed, start_ok)
     slot = {j: n for n, j in enumerate(limited)}
     # BIO: each limited tag I-X is preceded by a free tag (B-X, earlier in tag order) or itself
     pairs = []
     for j, (a, b) in zip(limited, prevs):
         if not (free[a] and b == j and a < b):
-            return _viterbi_loop(log_probs, allowed, start_ok)
+            return viterbi_dense(log_probs, allowed, start_ok)
         pairs.append((j, a, slot[j]))
     neg_inf = float("-inf")
     # the loop reads only the limited tags' log-probabilities and their free predecessors'
@@ -127,41 +131,6 @@ def viterbi_masked(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndar
         else:
             n = slot[t]
             path.append(t if from_self[k] >> n & 1 else pairs[n][1])
-    return path[::-1]
-
-
-def _viterbi_loop(log_probs: np.ndarray, allowed: np.ndarray, start_ok: np.ndarray) -> list[int]:
-    """``viterbi`` for any 0/-inf mask, one Python pass over every tag of every token."""
-    n_tok, n_tag = log_probs.shape
-    rows = log_probs.tolist()
-    limited = [(j, [int(i) for i in np.flatnonzero(allowed[:, j])]) for j in range(n_tag) if not allowed[:, j].all()]
-    neg_inf = float("-inf")
-    score = [v if ok else neg_inf for v, ok in zip(rows[0], start_ok.tolist())]
-    best_prev: list[int] = [0]
-    picks_at: list[list[int]] = [[]]
-    for k in range(1, n_tok):
-        row = rows[k]
-        best = max(score)
-        best_prev.append(score.index(best))
-        new = [best + v for v in row]
-        picks = []
-        for j, prevs in limited:
-            p = prevs[0] if prevs else 0
-            for i in prevs[1:]:
-                if score[i] > score[p]:
-                    p = i
-            if not prevs or score[p] == neg_inf:
-                p, new[j] = 0, neg_inf
-            else:
-                new[j] = score[p] + row[j]
-            picks.append(p)
-        picks_at.append(picks)
-        score = new
-    slot = {j: n for n, (j, _) in enumerate(limited)}
-    path = [score.index(max(score))]
-    for k in range(n_tok - 1, 0, -1):
-        n = slot.get(path[-1])
-        path.append(best_prev[k] if n is None else picks_at[k][n])
     return path[::-1]
 
 

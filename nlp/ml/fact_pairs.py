@@ -35,6 +35,8 @@ from sklearn.pipeline import Pipeline
 from spacy.tokens import Doc
 
 from nlp.evaluation import normalize_subject
+from nlp.extensions import doc_text
+from nlp.facts.prose.regions import inside, table_ranges
 
 VALUE_LABELS = ("AMOUNT", "PERCENT", "QUANTITY")
 # entity labels a subject never spans: figures, periods, codes
@@ -84,9 +86,9 @@ class _DocView:
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         norm = doc._.norm
-        self.original = norm.original if norm is not None else doc.text
+        self.original = norm.original if norm is not None else self.text
         self._to_original = norm.to_original if norm is not None else (lambda a, b: (a, b))
         # plain lists: spaCy builds a Token object on every doc[i]
         self.words, self.space, self.token_starts = [], [], []
@@ -303,27 +305,8 @@ def doc_cases(doc: Doc, keep: Iterable[int], with_rule: bool = False) -> list[Fi
 def prose_fact_indices(doc: Doc) -> list[int]:
     """Indices of ``doc._.facts`` that are prose facts: not on a table row (a tab line, or a
     grid or target table fiscal_layout read), which ``nlp.facts.tables`` owns."""
-    text = doc.text
-    ranges = [(t.start, t.end) for t in (doc._.tables or []) if t.kind in ("grid", "target")]
-    pos = 0
-    for line in text.split("\n"):
-        if "\t" in line:
-            ranges.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    ranges.sort()
-    merged: list[tuple[int, int]] = []
-    for a, b in ranges:  # sorted and disjoint, for a binary search
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    starts = [a for a, _ in merged]
-    out = []
-    for i, f in enumerate(doc._.facts or ()):
-        k = bisect_left(starts, f.evidence.start + 1) - 1
-        if f.column is None and not (k >= 0 and f.evidence.start <= merged[k][1]):
-            out.append(i)
-    return out
+    tables = table_ranges(doc_text(doc), doc._.tables)  # the prose reader's own notion of "not prose"
+    return [i for i, f in enumerate(doc._.facts or ()) if f.column is None and not inside(tables, f.evidence.start)]
 
 
 class FactPairScorer(ClassifierMixin, BaseEstimator):
