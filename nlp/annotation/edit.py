@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from nlp.annotation.records import GOLD_DIR, GoldFact, GoldSpan, Record, read_records, write_records
+from nlp.annotation.validate import misplaced_reason
 
 __all__ = ["EditError", "GoldFile", "derive_value", "main", "resolve_doc"]
 
@@ -341,7 +342,7 @@ class GoldFile:
                         and Decimal(f.value) == 0:
                     f.direction = "flat"
                     n += 1
-                if f.reason is not None and f.measure not in ("change", "change_pct", "execution_pct"):
+                if misplaced_reason(f.measure, f.reason):
                     f.reason = None
                     n += 1
                 if "inconsistent" in f.flags:

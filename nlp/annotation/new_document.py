@@ -108,32 +108,19 @@ def reviewable(records: list[Record]) -> tuple[list[Record], list[str]]:
     gold's checks for a *reviewed* record (``annotate import`` runs them on every submitted
     annotation), with the check outputs (``inconsistent``) kept as hints. The rest is listed.
     Linear in the record's spans and facts (each fact is checked on its own)."""
-    from nlp.annotation.interchange.common import CHECK_FLAGS
     from nlp.annotation.preannotate import sanitize
-    from nlp.annotation.validate import check_reviewed_fact
+    from nlp.annotation.validate import misplaced_reason
 
     out, dropped = sanitize(records)  # spans and facts that fail the gold's checks, overlaps, duplicates
     for r in out:
-        kept = []
+        # the other reviewed-gold check ('inconsistent' annotated) is on check outputs, which stay
+        # hints here: a reason the guidelines do not give the measure is all that is left to drop
         for f in r.facts:
-            fd = f.to_dict()
-            fd["flags"] = [x for x in fd["flags"] if x not in CHECK_FLAGS]
-            name = f"fact {f.measure} {f.value!r} at [{f.start},{f.end})"
-            problems: list[str] = []
-            check_reviewed_fact(0, fd, problems.append)
-            if problems and fd["reason"] is not None:
-                again: list[str] = []
-                check_reviewed_fact(0, {**fd, "reason": None}, again.append)
-                if not again:  # a reason the guidelines do not give this measure: the fact stands without it
-                    dropped.append(f"{r.record_id}: {name}: its reason {fd['reason']!r} left out "
-                                   f"({problems[0].split(': ', 1)[-1]})")
-                    f.reason = None
-                    problems = []
-            if problems:
-                dropped.extend(f"{r.record_id}: {p.replace('fact 0', name)}" for p in problems)
-                continue
-            kept.append(f)
-        r.facts = kept
+            problem = misplaced_reason(f.measure, f.reason)
+            if problem:
+                dropped.append(f"{r.record_id}: fact {f.measure} {f.value!r} at [{f.start},{f.end}): "
+                               f"its reason {f.reason!r} left out ({problem})")
+                f.reason = None
     return out, dropped
 
 

@@ -410,12 +410,23 @@ def validate_file(path: Path, sources_dir: Path = SOURCES_DIR) -> list[Problem]:
     return problems
 
 
+REASON_MEASURES = ("change", "change_pct", "execution_pct")  # the measures a reason may explain (GUIDELINES §8)
+
+
+def misplaced_reason(measure: str, reason: Optional[str]) -> Optional[str]:
+    """Why a fact of ``measure`` may not carry ``reason``; None when it may."""
+    if reason is not None and measure not in REASON_MEASURES:
+        return f"a reason belongs to {'/'.join(REASON_MEASURES)} facts, not {measure}"
+    return None
+
+
 def check_reviewed_fact(i: int, f: dict[str, Any], say) -> None:
     """The guidelines' fact conventions for reviewed gold (GUIDELINES.md §4, §8)."""
     if "inconsistent" in f["flags"]:
         say(f"fact {i}: 'inconsistent' is a check's output, not annotated in reviewed gold")
-    if f["reason"] is not None and f["measure"] not in ("change", "change_pct", "execution_pct"):
-        say(f"fact {i}: a reason belongs to change/change_pct/execution_pct facts, not {f['measure']}")
+    problem = misplaced_reason(f["measure"], f["reason"])
+    if problem:
+        say(f"fact {i}: {problem}")
 
 
 def _check_record(rec: dict[str, Any], source: str, say) -> None:
