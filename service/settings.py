@@ -10,6 +10,8 @@ from typing import Literal, Optional
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nlp.sources.pdf import PdfLimits
+
 
 class Settings(BaseSettings):
     """Limits and sizing of one server process (each uvicorn worker reads the same environment)."""
@@ -32,11 +34,11 @@ class Settings(BaseSettings):
     keep_alive_seconds: int = Field(5, gt=0, description="an idle keep-alive connection is closed after this")
     max_connections: int = Field(1000, gt=0, description="open connections per server worker; new ones closed at once beyond")
     max_header_bytes: int = Field(16 * 1024, ge=1024, description="largest request head (line and headers); 431/400 beyond")
-    # PDF input (docs/service.md): read in a child process with these bounds; the body limit above
-    # bounds its bytes.
-    pdf_max_pages: int = Field(200, gt=0, description="most pages of a PDF; 422 too_many_pages beyond")
-    pdf_timeout_seconds: float = Field(30.0, gt=0, description="wall (and CPU) time to read one PDF; 422 too_expensive beyond")
-    pdf_max_memory_mb: int = Field(1024, ge=256, description="address space of the PDF reader's child process")
+    # PDF input (docs/service.md): read in a child process with these bounds (defaults: the
+    # reader's own, nlp.sources.pdf.PdfLimits); the body limit above bounds its bytes.
+    pdf_max_pages: int = Field(PdfLimits.max_pages, gt=0, description="most pages of a PDF; 422 too_many_pages beyond")
+    pdf_timeout_seconds: float = Field(PdfLimits.timeout_s, gt=0, description="wall (and CPU) time to read one PDF; 422 too_expensive beyond")
+    pdf_max_memory_mb: int = Field(PdfLimits.max_memory_mb, ge=256, description="address space of the PDF reader's child process")
     pdf_max_concurrent: int = Field(2, gt=0, description="PDFs read at once per server worker; 503 beyond")
     rules_only: bool = Field(False, description="serve the rules-only pipeline, no trained model (serve --rules-only)")
     log_level: str = Field("info", description="logging level of the service logger")

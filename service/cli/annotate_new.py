@@ -32,7 +32,7 @@ def read_source(path: Path, encoding: Optional[str]):
     """A :class:`NewSource` from a file: a PDF's text layer (bounded child process) or decoded text."""
     from nlp.annotation.new_document import NewDocumentError, NewSource
     from nlp.sources.pdf import PdfError, is_pdf, read_pdf_isolated
-    from service.cli.extract import AUTO_ENCODINGS, InputError, decode
+    from service.cli.extract import InputError, decode_as
 
     try:
         data = path.read_bytes()
@@ -46,21 +46,10 @@ def read_source(path: Path, encoding: Optional[str]):
             raise NewDocumentError(f"{path}: {e}") from None
         return NewSource(pdf.text, path.name, sha, "pdf", pages=pdf.pages)
     try:
-        text = decode(data, str(path), encoding)
+        text, used = decode_as(data, str(path), encoding)
     except InputError as e:
         raise NewDocumentError(str(e)) from None
-    used = encoding or _auto_encoding(data, AUTO_ENCODINGS)
     return NewSource(text, path.name, sha, "text", encoding="utf-8" if used == "utf-8-sig" else used)
-
-
-def _auto_encoding(data: bytes, encodings) -> str:
-    for enc in encodings:
-        try:
-            data.decode(enc)
-            return enc
-        except UnicodeDecodeError:
-            continue
-    return encodings[-1]
 
 
 def run(args: argparse.Namespace) -> int:

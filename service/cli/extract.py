@@ -40,18 +40,23 @@ class InputError(ValueError):
 
 
 def decode(data: bytes, name: str, encoding: Optional[str]) -> str:
+    return decode_as(data, name, encoding)[0]
+
+
+def decode_as(data: bytes, name: str, encoding: Optional[str]) -> tuple[str, str]:
+    """The text and the encoding it was read with: ``encoding``, else the first of AUTO_ENCODINGS that reads it."""
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise InputError(f"{name}: unknown encoding {encoding!r}") from None
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), encoding
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: not {encoding} (byte {data[e.start]:#04x} at offset {e.start})") from None
     for enc in AUTO_ENCODINGS:
         try:
-            return data.decode(enc)
+            return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
     try:
