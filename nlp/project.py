@@ -29,10 +29,15 @@ def package_data(*parts: str) -> Path:
     return Path(str(resources.files("nlp").joinpath(*parts)))
 
 
+def model_dir(name: str, marker: str = "meta.json") -> Path:
+    """The project's own ``models/<name>`` when it holds ``marker``, else the shipped one."""
+    own = project_root() / "models" / name
+    return own if (own / marker).exists() else package_data("models", name)
+
+
 def default_model_dir() -> Path:
     """The project's own ``models/fiscal-zh`` when it has one, else the shipped model."""
-    own = project_root() / "models" / MODEL_NAME
-    return own if (own / "meta.json").exists() else package_data("models", MODEL_NAME)
+    return model_dir(MODEL_NAME)
 
 
 def trained_model_dir() -> Path:

@@ -19,13 +19,10 @@ DEFAULT_MODEL = "fact-pairs"
 
 def resolve_model(name: str) -> Path:
     """An absolute path as given; a name: the project's ``models/<name>``, else the shipped one."""
-    from nlp.project import package_data, project_root
+    from nlp.project import model_dir
 
     path = Path(name)
-    if path.is_absolute():
-        return path
-    own = project_root() / "models" / name
-    return own if (own / "manifest.json").exists() else package_data("models", name)
+    return path if path.is_absolute() else model_dir(name, marker="manifest.json")
 
 
 class FactPairs:
